@@ -1,0 +1,25 @@
+"""sklearn-reinject: synthetic data from trained autoencoders.
+
+Any trained autoencoder, iterated with Gaussian noise, samples the density it
+was trained on ("reinjection"); the samples can train new models without the
+original data.
+"""
+
+from .autoencoder import DenoisingAutoencoder, LossyAutoencoder
+from .distillation import SoftTargetClassifier, SyntheticDistiller
+from .exceptions import ChainDivergenceError, TrainingDivergedError
+from .sampling import GaussianNoiseSampler, ReinjectionSampler
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ChainDivergenceError",
+    "DenoisingAutoencoder",
+    "GaussianNoiseSampler",
+    "LossyAutoencoder",
+    "ReinjectionSampler",
+    "SoftTargetClassifier",
+    "SyntheticDistiller",
+    "TrainingDivergedError",
+    "__version__",
+]

@@ -1,0 +1,269 @@
+"""Shared machinery of the skorch-backed estimators.
+
+scikit-learn owns the public surface (parameters, validation, fitted
+attributes); skorch owns the training loop (epochs, callbacks, history,
+progress printing). The skorch net lives only during ``fit``: afterwards the
+estimator keeps the trained ``module_`` and the ``history_``.
+"""
+
+import copy
+import math
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from skorch import NeuralNet
+from skorch.dataset import unpack_data
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+
+from .exceptions import TrainingDivergedError
+from .nn import ACTIVATIONS, materialize_
+from .utils._compat import Interval, StrOptions
+from .utils._device import available_device, resolve_device
+from .utils._random import draw_seeds, torch_generator
+
+OPTIMIZERS = {
+    "adam": torch.optim.Adam,
+    "adamw": torch.optim.AdamW,
+    "sgd": torch.optim.SGD,
+    "rmsprop": torch.optim.RMSprop,
+}
+
+
+def _is_module_class(obj):
+    return isinstance(obj, type) and issubclass(obj, torch.nn.Module)
+
+
+def _is_optimizer_class(obj):
+    return isinstance(obj, type) and issubclass(obj, torch.optim.Optimizer)
+
+
+class _SliceLoader:
+    """Mini-batches by slicing tensors that already sit on the device.
+
+    skorch's default ``DataLoader`` indexes samples one by one and collates
+    them; for in-memory arrays that costs more than the step itself on small
+    networks. Shuffling uses a ``torch.Generator`` passed in by ``fit``.
+    """
+
+    def __init__(self, dataset, batch_size=128, shuffle=False, generator=None):
+        self.X = dataset.X
+        self.y = dataset.y
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.generator = generator
+
+    def __len__(self):
+        return math.ceil(len(self.X) / self.batch_size)
+
+    def __iter__(self):
+        n = len(self.X)
+        if self.shuffle:
+            order = torch.randperm(n, generator=self.generator).to(
+                self.X.device)
+            for start in range(0, n, self.batch_size):
+                idx = order[start:start + self.batch_size]
+                yield self.X[idx], (None if self.y is None else self.y[idx])
+        else:
+            for start in range(0, n, self.batch_size):
+                sl = slice(start, start + self.batch_size)
+                yield self.X[sl], (None if self.y is None else self.y[sl])
+
+
+class _TrainingNet(NeuralNet):
+    """skorch net whose criterion sees the clean input when there is no ``y``.
+
+    ``corrupt_fn`` (training only) maps a clean batch to the network input,
+    which is how denoising autoencoders are trained; ``penalty_fn`` adds a
+    regulariser computed from the module and the batch.
+    """
+
+    def __init__(self, *args, corrupt_fn=None, penalty_fn=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.corrupt_fn = corrupt_fn
+        self.penalty_fn = penalty_fn
+
+    def train_step_single(self, batch, **fit_params):
+        self._set_training(True)
+        Xi, yi = unpack_data(batch)
+        X_in = Xi if self.corrupt_fn is None else self.corrupt_fn(Xi)
+        y_pred = self.infer(X_in, **fit_params)
+        loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+        if self.penalty_fn is not None:
+            loss = loss + self.penalty_fn(self.module_, Xi)
+        loss.backward()
+        return {"loss": loss, "y_pred": y_pred}
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        target = X if y_true is None else y_true
+        return self.criterion_(y_pred, target)
+
+
+def batched_apply(fn, X, device, batch_size=4096, out_dtype=np.float32):
+    """Apply a torch function to a float32 numpy array in device batches."""
+    outputs = []
+    with torch.inference_mode():
+        for start in range(0, len(X), batch_size):
+            xb = torch.from_numpy(X[start:start + batch_size]).to(device)
+            outputs.append(fn(xb).cpu().numpy())
+    if not outputs:
+        return np.empty((0, 0), dtype=out_dtype)
+    return np.concatenate(outputs).astype(out_dtype, copy=False)
+
+
+class BaseTorchMLP(BaseEstimator):
+    """Parameters, device handling, training and pickling shared by the MLPs.
+
+    Subclasses implement ``_build_module(n_features)`` (on the meta device),
+    ``_make_criterion()`` and optionally ``_corrupt_fn(generator)`` and
+    ``_penalty_fn()``.
+    """
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None,
+                                                      closed="left")],
+        "activation": [StrOptions(set(ACTIVATIONS)), callable],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "optimizer": [StrOptions(set(OPTIMIZERS)), type],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "callbacks": [list, None],
+        "device": [str, torch.device],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    # -- parameter checks that constraints cannot express ------------------
+    def _check_common_params(self):
+        sizes = self.hidden_layer_sizes
+        sizes = (sizes,) if isinstance(sizes, Integral) else tuple(sizes)
+        if len(sizes) == 0 or not all(
+                isinstance(s, Integral) and not isinstance(s, bool) and s >= 1
+                for s in sizes):
+            raise ValueError(
+                "The 'hidden_layer_sizes' parameter must be a positive int or "
+                f"a non-empty sequence of positive ints. Got "
+                f"{self.hidden_layer_sizes!r} instead.")
+        if not isinstance(self.activation, str) and not _is_module_class(
+                self.activation):
+            raise TypeError(
+                "The 'activation' parameter must be one of "
+                f"{sorted(ACTIVATIONS)} or a torch.nn.Module subclass. Got "
+                f"{self.activation!r} instead.")
+        if not isinstance(self.optimizer, str) and not _is_optimizer_class(
+                self.optimizer):
+            raise TypeError(
+                "The 'optimizer' parameter must be one of "
+                f"{sorted(OPTIMIZERS)} or a torch.optim.Optimizer subclass. "
+                f"Got {self.optimizer!r} instead.")
+        return tuple(int(s) for s in sizes)
+
+    # -- training -----------------------------------------------------------
+    def _train(self, X, y=None):
+        """Build the module and train it on ``X`` (and ``y``) with skorch.
+
+        Sets ``device_``, ``module_``, ``history_``, ``n_iter_`` and
+        ``loss_curve_``.
+        """
+        device = resolve_device(self.device)
+        init_seed, shuffle_seed, noise_seed = draw_seeds(self.random_state, 3)
+        # Weights are drawn on the CPU so that a seed gives the same initial
+        # network on every device.
+        module = materialize_(self._build_module(X.shape[1]),
+                              torch_generator(init_seed, "cpu")).to(device)
+        optimizer = (OPTIMIZERS[self.optimizer]
+                     if isinstance(self.optimizer, str) else self.optimizer)
+        # One device generator drives all training noise (corruption,
+        # pre-activation noise); it is dropped once training ends.
+        noise_generator = torch_generator(noise_seed, device)
+        if hasattr(module, "noise_generator"):
+            module.noise_generator = noise_generator
+        X_t = torch.as_tensor(X).to(device)
+        y_t = None if y is None else torch.as_tensor(y).to(device)
+        net = _TrainingNet(
+            module=module,
+            criterion=self._make_criterion(),
+            optimizer=optimizer,
+            optimizer__weight_decay=self.weight_decay,
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            iterator_train=_SliceLoader,
+            iterator_train__shuffle=True,
+            iterator_train__generator=torch_generator(shuffle_seed, "cpu"),
+            train_split=None,
+            callbacks=list(self.callbacks) if self.callbacks else None,
+            device=device,
+            verbose=int(self.verbose),
+            corrupt_fn=self._corrupt_fn(noise_generator),
+            penalty_fn=self._penalty_fn(),
+        )
+        net.initialize()
+        net.partial_fit(X_t, y_t)
+        module = net.module_
+        if hasattr(module, "noise_generator"):
+            module.noise_generator = None
+        module.eval()
+        self.device_ = device
+        self.module_ = module
+        self.history_ = net.history
+        self.loss_curve_ = [float(v) for v in net.history[:, "train_loss"]]
+        self.n_iter_ = len(self.loss_curve_)
+        self._check_training_outcome()
+        return self
+
+    def _check_training_outcome(self):
+        if self.n_iter_ == 0:
+            raise TrainingDivergedError(
+                "Training stopped before the first epoch finished "
+                "(interrupted); the estimator is not fitted.")
+        if not np.all(np.isfinite(self.loss_curve_)):
+            raise TrainingDivergedError(
+                "The training loss became non-finite "
+                f"(loss curve: {self.loss_curve_}). Lower 'lr' or check the "
+                "scale of X.")
+        if self.n_iter_ < self.max_epochs:
+            warnings.warn(
+                f"Training was interrupted after {self.n_iter_} of "
+                f"{self.max_epochs} epochs; the estimator keeps the weights "
+                "of the last finished epoch.", UserWarning, stacklevel=3)
+        elif self.n_iter_ >= 4 and self.loss_curve_[-1] > 1.05 * min(
+                self.loss_curve_[-4:-1]):
+            # Mini-batch noise makes exact convergence tests meaningless; a
+            # final epoch clearly worse than the previous ones is a signal.
+            warnings.warn(
+                "The training loss rose in the last epoch "
+                f"({self.loss_curve_[-4:]}); consider a smaller 'lr'.",
+                ConvergenceWarning, stacklevel=3)
+
+    # Hooks with neutral defaults.
+    def _corrupt_fn(self, generator):
+        return None
+
+    def _penalty_fn(self):
+        return None
+
+    # -- inference helpers ---------------------------------------------------
+    def _apply(self, fn, X, batch_size=4096):
+        return batched_apply(fn, X, self.device_, batch_size)
+
+    # -- pickling -------------------------------------------------------------
+    def __getstate__(self):
+        state = super().__getstate__()
+        module = state.get("module_")
+        if module is not None and next(module.parameters()).device.type != "cpu":
+            # Pickles never hold CUDA tensors, so they load anywhere.
+            state["module_"] = copy.deepcopy(module).to("cpu")
+        if "device_" in state:
+            state["device_"] = str(state["device_"])
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "device_" in state:
+            # A model fitted on CUDA runs on the CPU where CUDA is missing.
+            self.device_ = available_device(state["device_"])
+            self.module_.to(self.device_)

@@ -1,0 +1,261 @@
+"""Base class of the MLP autoencoder estimators."""
+
+import numpy as np
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils import check_array
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._base import BaseTorchMLP, batched_apply
+from ..nn import ACTIVATIONS, MLPAutoencoder, ReconstructionLoss
+from ..nn import reconstruction_loss
+from ..utils._compat import StrOptions, _fit_context
+
+#: The sampling ``lam`` used when nothing better is known. It is also the
+#: default of :class:`~sklearn_reinject.ReinjectionSampler`.
+DEFAULT_LAM = 0.1
+
+
+class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
+                      BaseTorchMLP):
+    """Fit, transform, decode, score and sample for MLP autoencoders."""
+
+    _parameter_constraints: dict = {
+        **BaseTorchMLP._parameter_constraints,
+        "output_activation": [StrOptions({"auto", *ACTIVATIONS}), callable],
+        "loss": [StrOptions({"bce", "mse"})],
+    }
+
+    def _check_params(self, X):
+        sizes = self._check_common_params()
+        out = self.output_activation
+        if self.loss == "bce":
+            if out not in ("auto", "sigmoid"):
+                raise ValueError(
+                    "loss='bce' needs output_activation='sigmoid' (or "
+                    f"'auto'). Got output_activation={out!r} instead.")
+            lo, hi = float(X.min()), float(X.max())
+            if lo < 0 or hi > 1:
+                raise ValueError(
+                    "loss='bce' needs X scaled to [0, 1] (for example with "
+                    f"MinMaxScaler). Got X with values in [{lo:g}, {hi:g}]; "
+                    "use loss='mse' for unbounded data.")
+        return sizes
+
+    def _output_activation(self):
+        if self.output_activation == "auto":
+            return "sigmoid" if self.loss == "bce" else "identity"
+        return self.output_activation
+
+    def _build_module(self, n_features):
+        return MLPAutoencoder(
+            n_features, self._hidden_layer_sizes, activation=self.activation,
+            output_activation=self._output_activation(),
+            output_logits=self.loss == "bce",
+            preact_noise_std=self._preact_noise_std())
+
+    def _make_criterion(self):
+        return ReconstructionLoss(loss=self.loss)
+
+    def _preact_noise_std(self):
+        return 0.0
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Train the autoencoder to reconstruct ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data. Dense, finite; ``loss='bce'`` needs values in
+            [0, 1].
+        y : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        self : object
+            The fitted autoencoder.
+        """
+        X = validate_data(self, X, dtype=np.float32, ensure_min_samples=1)
+        self._hidden_layer_sizes = self._check_params(X)
+        self._n_features_out = self._hidden_layer_sizes[-1]
+        return self._train(X)
+
+    def _validated(self, X):
+        check_is_fitted(self)
+        return validate_data(self, X, dtype=np.float32, reset=False)
+
+    def transform(self, X):
+        """Encode ``X`` into codes.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, n_components), dtype float32
+            Codes (the last hidden layer).
+        """
+        X = self._validated(X)
+        return self._apply(self.module_.encode, X)
+
+    def inverse_transform(self, X):
+        """Decode codes back to data space.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components)
+            Codes, as returned by :meth:`transform`.
+
+        Returns
+        -------
+        X_rec : ndarray of shape (n_samples, n_features_in_), dtype float32
+            Decoded data.
+        """
+        check_is_fitted(self)
+        Z = self._check_codes(X)
+        return self._apply(self.module_.decode, Z)
+
+    def _check_codes(self, Z):
+        Z = check_array(Z, dtype=np.float32, input_name="X")
+        if Z.shape[1] != self._n_features_out:
+            raise ValueError(
+                f"X has {Z.shape[1]} features, but inverse_transform expects "
+                f"codes with {self._n_features_out} features (the code size "
+                f"of {type(self).__name__}).")
+        return Z
+
+    def reconstruct(self, X):
+        """Return ``r(X)``, the reconstruction of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        X_rec : ndarray of shape (n_samples, n_features), dtype float32
+            ``decode(encode(X))``.
+        """
+        X = self._validated(X)
+        return self._apply(self.module_.reconstruct, X)
+
+    def score_samples(self, X):
+        """Minus the reconstruction loss of each sample (higher is better).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to score.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            ``-loss(r(x), x)`` summed over features, with the estimator's
+            ``loss``.
+        """
+        X = self._validated(X)
+        if self.loss == "bce" and (X.min() < 0 or X.max() > 1):
+            raise ValueError(
+                "loss='bce' scores need X in [0, 1]. Got values in "
+                f"[{X.min():g}, {X.max():g}].")
+
+        def per_sample(xb):
+            # Summed in float64 so that a row's score does not depend on the
+            # batch it was computed in beyond float32 rounding of r(x).
+            out = self.module_(xb).double()
+            return reconstruction_loss(out, xb.double(), self.loss)[:, None]
+
+        return -batched_apply(per_sample, X, self.device_,
+                              out_dtype=np.float64).ravel()
+
+    def score(self, X, y=None):
+        """Minus the mean reconstruction loss on ``X`` (higher is better).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to score.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+            ``mean(score_samples(X))``.
+        """
+        return float(np.mean(self.score_samples(X)))
+
+    # -- what the sampler needs ------------------------------------------------
+    def default_lam(self):
+        """The sampling ``lam`` matched to how this autoencoder was trained.
+
+        Returns
+        -------
+        lam : float
+            ``0.1`` unless a subclass knows better (a DAE trained with
+            Gaussian input noise of std ``sigma`` returns ``2 * sigma**2``).
+        """
+        return DEFAULT_LAM
+
+    def estimate_score(self, X, scale=None):
+        """Estimate the score ``grad log p(x)`` as ``(r(x) - x) / scale``.
+
+        For a regularised autoencoder, ``r(x) = x + (lam / 2) * grad log p(x)
+        + o(lam)`` (Solinas et al., 2020, eq. 6), so the default scale is
+        ``default_lam() / 2``; for a DAE with Gaussian input noise ``sigma``
+        this is ``sigma**2`` (Alain & Bengio, 2014, Theorem 1).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Points at which to estimate the score.
+        scale : float, default=None
+            Divisor; ``None`` means ``default_lam() / 2``.
+
+        Returns
+        -------
+        score : ndarray of shape (n_samples, n_features), dtype float32
+            The estimated score.
+        """
+        if scale is None:
+            scale = self.default_lam() / 2
+        if not scale > 0:
+            raise ValueError(
+                f"The 'scale' parameter must be > 0. Got {scale!r} instead.")
+        X = self._validated(X)
+        return self._apply(lambda xb: (self.module_.reconstruct(xb) - xb)
+                           / scale, X)
+
+    def sample(self, n_samples=1, random_state=None):
+        """Generate samples by reinjection with default settings.
+
+        Runs :class:`~sklearn_reinject.ReinjectionSampler` with
+        ``lam=default_lam()`` and its other defaults.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of samples to generate.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the chains.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_features_in_)
+            Samples in random order.
+        """
+        from ..sampling import ReinjectionSampler
+
+        check_is_fitted(self)
+        return ReinjectionSampler(self, lam=self.default_lam(),
+                                  random_state=random_state).sample(n_samples)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        tags.non_deterministic = False
+        return tags

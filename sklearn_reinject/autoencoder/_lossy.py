@@ -1,0 +1,111 @@
+"""The plain (lossy, bottleneck) MLP autoencoder."""
+
+from ._base import BaseAutoencoder
+
+
+class LossyAutoencoder(BaseAutoencoder):
+    """MLP autoencoder with a bottleneck, trained by skorch.
+
+    The encoder has ``hidden_layer_sizes`` layers, the last being the code;
+    the decoder mirrors it. Any such lossy autoencoder ``r`` trained on data
+    of density ``p`` satisfies, to first order, ``r(x) = x + (lam / 2) *
+    grad log p(x)``, so iterating it with Gaussian noise samples ``p``
+    (:meth:`sample`, :class:`~sklearn_reinject.ReinjectionSampler`).
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int or tuple of int, default=(128, 32)
+        Encoder widths; the last entry is the code size.
+    activation : {"relu", "tanh", "sigmoid", "elu", "gelu", "leaky_relu", \
+"softplus", "silu", "identity"} or torch.nn.Module subclass, default="relu"
+        Activation of the hidden layers (the code layer included).
+    output_activation : {"auto", "sigmoid", "identity", ...} or \
+torch.nn.Module subclass, default="auto"
+        Activation of the reconstruction. ``"auto"`` is ``"sigmoid"`` for
+        ``loss="bce"`` and ``"identity"`` for ``loss="mse"``.
+    loss : {"mse", "bce"}, default="mse"
+        Reconstruction loss, summed over features and averaged over samples.
+        ``"bce"`` (binary cross-entropy) needs ``X`` in [0, 1].
+    max_epochs : int, default=50
+        Number of passes over the training data.
+    batch_size : int, default=128
+        Mini-batch size.
+    lr : float, default=1e-3
+        Learning rate.
+    optimizer : {"adam", "adamw", "sgd", "rmsprop"} or \
+torch.optim.Optimizer subclass, default="adam"
+        Optimiser.
+    weight_decay : float, default=0.0
+        L2 penalty passed to the optimiser.
+    callbacks : list of skorch callbacks, default=None
+        Extra skorch callbacks (for example ``EarlyStopping`` on
+        ``train_loss``), added to skorch's defaults.
+    device : {"auto", "cpu", "cuda"} or str, default="auto"
+        Where to train and run. ``"auto"`` picks CUDA when available. Resolved
+        in :meth:`fit`.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation and shuffling. With an int, ``fit`` is
+        exactly repeatable on the CPU.
+    verbose : int, default=0
+        If positive, print a line per epoch (skorch's ``PrintLog``).
+
+    Attributes
+    ----------
+    module_ : MLPAutoencoder
+        The trained torch module, in eval mode, on ``device_``.
+    device_ : torch.device
+        The device the module lives on.
+    history_ : skorch.History
+        skorch's record of the training epochs.
+    loss_curve_ : list of float
+        Mean training loss of each epoch.
+    n_iter_ : int
+        Number of epochs run.
+    n_features_in_ : int
+        Number of features seen during :meth:`fit`.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during :meth:`fit`, when ``X`` has string
+        column names.
+
+    See Also
+    --------
+    DenoisingAutoencoder : The same, trained on corrupted inputs.
+    ReinjectionSampler : Sampling by iterating an autoencoder with noise.
+
+    References
+    ----------
+    .. [1] G. Alain and Y. Bengio, "What regularized auto-encoders learn from
+       the data-generating distribution", JMLR 15, 2014.
+    .. [2] R. Solinas et al., "Generalization of iterative sampling in
+       autoencoders", ICMLA 2020.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_reinject import LossyAutoencoder
+    >>> X = load_digits().data / 16.0
+    >>> ae = LossyAutoencoder(hidden_layer_sizes=(32,), loss="bce",
+    ...                       max_epochs=2, device="cpu", random_state=0)
+    >>> ae.fit(X).transform(X[:5]).shape
+    (5, 32)
+    >>> ae.sample(10, random_state=0).shape
+    (10, 64)
+    """
+
+    def __init__(self, *, hidden_layer_sizes=(128, 32), activation="relu",
+                 output_activation="auto", loss="mse", max_epochs=50,
+                 batch_size=128, lr=1e-3, optimizer="adam", weight_decay=0.0,
+                 callbacks=None, device="auto", random_state=None, verbose=0):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.output_activation = output_activation
+        self.loss = loss
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.callbacks = callbacks
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose

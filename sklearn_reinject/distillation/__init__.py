@@ -1,0 +1,6 @@
+"""Distillation of a teacher into a student through synthetic data."""
+
+from ._distiller import SyntheticDistiller
+from ._student import SoftTargetClassifier
+
+__all__ = ["SoftTargetClassifier", "SyntheticDistiller"]

@@ -1,0 +1,292 @@
+"""SyntheticDistiller: a student that learns from synthetic samples only."""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin
+from sklearn.base import clone
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..autoencoder import DenoisingAutoencoder
+from ..sampling import ReinjectionSampler
+from ..utils._compat import HasMethods, Interval, _fit_context
+from ..utils._random import draw_seeds
+from ._student import SoftTargetClassifier
+
+_LABEL_CHUNK = 65_536
+
+
+def _student_has(attr):
+    def check(self):
+        est = self.student_ if hasattr(self, "student_") else (
+            self.student if self.student is not None
+            else SoftTargetClassifier())
+        return hasattr(est, attr)
+
+    return check
+
+
+def _with_seed(estimator, seed):
+    """Give an unseeded clone a seed derived from the meta-estimator's."""
+    params = estimator.get_params(deep=False)
+    if "random_state" in params and params["random_state"] is None:
+        estimator.set_params(random_state=seed)
+    return estimator
+
+
+def tempered(proba, temperature):
+    """Rows ``p ** (1 / T)`` renormalised: softmax of ``log p / T``."""
+    if temperature == 1.0:
+        return proba
+    logp = np.log(np.clip(proba, 1e-12, None)) / temperature
+    logp -= logp.max(axis=1, keepdims=True)
+    p = np.exp(logp)
+    return p / p.sum(axis=1, keepdims=True)
+
+
+class SyntheticDistiller(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
+    """Train a student classifier on synthetic data labelled by a teacher.
+
+    ``fit(X, y)``:
+
+    1. clones and fits ``teacher`` on the real ``(X, y)`` (a teacher wrapped
+       in :class:`sklearn.frozen.FrozenEstimator` is kept as it is);
+    2. clones and fits ``sampler`` on ``X`` (a
+       :class:`~sklearn_reinject.ReinjectionSampler` around a frozen
+       autoencoder does not retrain it);
+    3. draws ``n_samples`` synthetic points and labels them with the
+       teacher's ``predict_proba``;
+    4. clones and fits ``student`` on the synthetic data only.
+
+    A student that accepts probability rows (such as
+    :class:`~sklearn_reinject.SoftTargetClassifier`) learns the teacher's
+    probabilities, tempered by ``temperature`` (distillation). Any other
+    scikit-learn classifier gets hard labels: the teacher's most probable
+    class. ``predict``, ``predict_proba`` and ``score`` go to the student.
+
+    Parameters
+    ----------
+    teacher : classifier with predict_proba, default=None
+        Labels the synthetic data. ``None`` means
+        ``SoftTargetClassifier()``.
+    sampler : sampler, default=None
+        Generates the synthetic data (``fit(X)``, ``sample(n)``). ``None``
+        means ``ReinjectionSampler(DenoisingAutoencoder())``.
+    student : classifier, default=None
+        Learns from the synthetic data. ``None`` means
+        ``SoftTargetClassifier()``.
+    n_samples : int, default=10_000
+        Number of synthetic samples.
+    soft_labels : bool, default=True
+        Give a student that accepts them the teacher's probabilities rather
+        than hard labels.
+    temperature : float, default=1.0
+        Distillation temperature: targets are ``p ** (1 / T)`` renormalised,
+        and a student with a ``temperature`` parameter trains at ``T``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the synthetic samples and every clone whose own
+        ``random_state`` is None.
+
+    Attributes
+    ----------
+    teacher_ : classifier
+        The fitted teacher.
+    sampler_ : sampler
+        The fitted sampler.
+    student_ : classifier
+        The student, fitted on synthetic data only.
+    classes_ : ndarray of shape (n_classes,)
+        Class labels, as the student knows them.
+    synthetic_class_balance_ : ndarray of shape (n_teacher_classes,)
+        Share of synthetic samples whose most probable teacher class is each
+        of ``teacher_.classes_``: a check that the sampler covers every
+        class.
+    n_features_in_ : int
+        Number of features seen during :meth:`fit`.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during :meth:`fit`, when ``X`` has string
+        column names.
+
+    See Also
+    --------
+    ReinjectionSampler : The generator of the paper.
+    SoftTargetClassifier : The default teacher and student.
+
+    References
+    ----------
+    .. [1] R. Solinas et al., "Generalization of iterative sampling in
+       autoencoders", ICMLA 2020.
+    .. [2] G. Hinton, O. Vinyals and J. Dean, "Distilling the knowledge in a
+       neural network", 2015.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_reinject import (DenoisingAutoencoder,
+    ...     ReinjectionSampler, SoftTargetClassifier, SyntheticDistiller)
+    >>> X, y = load_digits(return_X_y=True)
+    >>> distiller = SyntheticDistiller(
+    ...     teacher=SoftTargetClassifier(max_epochs=5, device="cpu"),
+    ...     sampler=ReinjectionSampler(DenoisingAutoencoder(
+    ...         hidden_layer_sizes=(32,), max_epochs=5, device="cpu")),
+    ...     student=SoftTargetClassifier(max_epochs=5, device="cpu"),
+    ...     n_samples=2000, random_state=0)
+    >>> distiller.fit(X / 16, y).predict(X[:3] / 16).shape
+    (3,)
+    """
+
+    _parameter_constraints: dict = {
+        "teacher": [HasMethods(["fit", "predict"]), None],
+        "sampler": [HasMethods(["fit", "sample"]), None],
+        "student": [HasMethods(["fit", "predict"]), None],
+        "n_samples": [Interval(Integral, 1, None, closed="left")],
+        "soft_labels": ["boolean"],
+        "temperature": [Interval(Real, 0, None, closed="neither")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, teacher=None, sampler=None, student=None, *,
+                 n_samples=10_000, soft_labels=True, temperature=1.0,
+                 random_state=None):
+        self.teacher = teacher
+        self.sampler = sampler
+        self.student = student
+        self.n_samples = n_samples
+        self.soft_labels = soft_labels
+        self.temperature = temperature
+        self.random_state = random_state
+
+    def _components(self):
+        teacher = self.teacher if self.teacher is not None \
+            else SoftTargetClassifier()
+        sampler = self.sampler if self.sampler is not None \
+            else ReinjectionSampler(DenoisingAutoencoder())
+        student = self.student if self.student is not None \
+            else SoftTargetClassifier()
+        return teacher, sampler, student
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y):
+        """Fit teacher and sampler on real data, the student on synthetic.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Real training data.
+        y : array-like of shape (n_samples,)
+            Real labels (used by the teacher only).
+
+        Returns
+        -------
+        self : object
+            The fitted distiller.
+        """
+        X, y = validate_data(self, X, y, dtype=np.float32)
+        check_classification_targets(y)
+        teacher, sampler, student = self._components()
+        if self.soft_labels and not hasattr(teacher, "predict_proba"):
+            raise TypeError(
+                "soft_labels=True needs a 'teacher' with predict_proba. Got "
+                f"{type(teacher).__name__}, which has none; pass "
+                "soft_labels=False to use its predict.")
+        t_seed, s_seed, st_seed, sample_seed = draw_seeds(self.random_state, 4)
+
+        self.teacher_ = _with_seed(clone(teacher), t_seed).fit(X, y)
+        self.sampler_ = _with_seed(clone(sampler), s_seed).fit(X)
+        X_syn = np.asarray(self.sampler_.sample(self.n_samples,
+                                                random_state=sample_seed),
+                           dtype=np.float32)
+        teacher_classes = np.asarray(self.teacher_.classes_)
+        if hasattr(self.teacher_, "predict_proba"):
+            proba = self._label(X_syn)
+            top = proba.argmax(axis=1)
+        else:
+            proba = None
+            pred = self.teacher_.predict(X_syn)
+            top = np.searchsorted(teacher_classes, pred)
+        self.synthetic_class_balance_ = np.bincount(
+            top, minlength=len(teacher_classes)) / len(top)
+
+        self.student_ = _with_seed(clone(student), st_seed)
+        if self.soft_labels and getattr(self.student_,
+                                        "_accepts_soft_targets", False):
+            if "temperature" in self.student_.get_params(deep=False):
+                self.student_.set_params(temperature=self.temperature)
+            self.student_.fit(X_syn, tempered(proba, self.temperature),
+                              classes=teacher_classes)
+        else:
+            y_syn = teacher_classes[top]
+            if len(np.unique(y_syn)) < 2:
+                raise ValueError(
+                    "The teacher gave every synthetic sample the same label "
+                    f"({y_syn[0]!r}), so a hard-label student cannot be "
+                    "trained. The sampler does not cover the classes: check "
+                    "its 'lam' or use a soft-target student.")
+            self.student_.fit(X_syn, y_syn)
+        self.classes_ = self.student_.classes_
+        return self
+
+    def _label(self, X_syn):
+        parts = [self.teacher_.predict_proba(X_syn[i:i + _LABEL_CHUNK])
+                 for i in range(0, len(X_syn), _LABEL_CHUNK)]
+        proba = np.concatenate(parts).astype(np.float32)
+        if not np.all(np.isfinite(proba)):
+            raise ValueError("The teacher's predict_proba returned NaN or "
+                             "inf on synthetic samples.")
+        return proba
+
+    def _validated(self, X):
+        check_is_fitted(self)
+        return validate_data(self, X, dtype=np.float32, reset=False)
+
+    def predict(self, X):
+        """Predict classes with the student.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            The student's predictions.
+        """
+        X = self._validated(X)
+        return self.student_.predict(X)
+
+    @available_if(_student_has("predict_proba"))
+    def predict_proba(self, X):
+        """Class probabilities from the student.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            The student's probabilities, in ``classes_`` order.
+        """
+        X = self._validated(X)
+        return self.student_.predict_proba(X)
+
+    @available_if(_student_has("predict_log_proba"))
+    def predict_log_proba(self, X):
+        """Log class probabilities from the student.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            The student's log-probabilities.
+        """
+        X = self._validated(X)
+        return self.student_.predict_log_proba(X)

@@ -1,0 +1,224 @@
+"""An MLP classifier that learns from hard labels or probability rows."""
+
+from numbers import Real
+
+import numpy as np
+import torch
+from sklearn.base import ClassifierMixin
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._base import BaseTorchMLP
+from ..nn import MLPClassifierModule, SoftCrossEntropy
+from ..utils._compat import Interval, _fit_context
+
+
+class SoftTargetClassifier(ClassifierMixin, BaseTorchMLP):
+    """MLP classifier trained by skorch on labels or on soft targets.
+
+    ``fit(X, y)`` accepts either class labels of shape ``(n_samples,)`` or a
+    probability matrix of shape ``(n_samples, n_classes)`` (rows summing to
+    one), such as a teacher's ``predict_proba``. It minimises the
+    cross-entropy between the targets and ``softmax(logits / temperature)``,
+    scaled by ``temperature**2`` (Hinton et al., 2015); predictions use
+    ``temperature=1``. This makes it the default student of
+    :class:`~sklearn_reinject.SyntheticDistiller`, and a good teacher too.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int or tuple of int, default=(100,)
+        Widths of the hidden layers.
+    activation : str or torch.nn.Module subclass, default="relu"
+        Hidden activation; see :class:`~sklearn_reinject.LossyAutoencoder`.
+    temperature : float, default=1.0
+        Distillation temperature used in training.
+    max_epochs : int, default=20
+        Number of passes over the training data.
+    batch_size : int, default=128
+        Mini-batch size.
+    lr : float, default=1e-3
+        Learning rate.
+    optimizer : str or torch.optim.Optimizer subclass, default="adam"
+        Optimiser.
+    weight_decay : float, default=0.0
+        L2 penalty passed to the optimiser.
+    callbacks : list of skorch callbacks, default=None
+        Extra skorch callbacks.
+    device : {"auto", "cpu", "cuda"} or str, default="auto"
+        Where to train and predict; resolved in :meth:`fit`.
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation and shuffling.
+    verbose : int, default=0
+        If positive, print a line per epoch.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels (``arange(n_classes)`` for probability targets unless
+        ``classes`` is passed to :meth:`fit`).
+    module_ : MLPClassifierModule
+        The trained torch module.
+    device_ : torch.device
+        The device the module lives on.
+    history_ : skorch.History
+        skorch's record of the training epochs.
+    loss_curve_ : list of float
+        Mean training loss of each epoch.
+    n_iter_ : int
+        Number of epochs run.
+    n_features_in_ : int
+        Number of features seen during :meth:`fit`.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during :meth:`fit`, when ``X`` has string
+        column names.
+
+    References
+    ----------
+    .. [1] G. Hinton, O. Vinyals and J. Dean, "Distilling the knowledge in a
+       neural network", 2015.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_reinject import SoftTargetClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = SoftTargetClassifier(max_epochs=5, device="cpu",
+    ...                            random_state=0).fit(X / 16, y)
+    >>> clf.predict_proba(X[:2] / 16).shape
+    (2, 10)
+    """
+
+    _parameter_constraints: dict = {
+        **BaseTorchMLP._parameter_constraints,
+        "temperature": [Interval(Real, 0, None, closed="neither")],
+    }
+
+    #: SyntheticDistiller passes probability rows to estimators with this.
+    _accepts_soft_targets = True
+
+    def __init__(self, *, hidden_layer_sizes=(100,), activation="relu",
+                 temperature=1.0, max_epochs=20, batch_size=128, lr=1e-3,
+                 optimizer="adam", weight_decay=0.0, callbacks=None,
+                 device="auto", random_state=None, verbose=0):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.temperature = temperature
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.callbacks = callbacks
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _build_module(self, n_features):
+        return MLPClassifierModule(n_features, len(self.classes_),
+                                   self._hidden_layer_sizes, self.activation)
+
+    def _make_criterion(self):
+        return SoftCrossEntropy(temperature=float(self.temperature))
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, classes=None):
+        """Train on class labels or on probability rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+            Class labels, or soft targets whose rows are probabilities.
+        classes : array-like of shape (n_classes,), default=None
+            Labels of the columns of soft targets. Ignored for labels.
+
+        Returns
+        -------
+        self : object
+            The fitted classifier.
+        """
+        y_arr = np.asarray(y) if not hasattr(y, "iloc") else y
+        soft = getattr(y_arr, "ndim", 1) == 2 and y_arr.shape[1] > 1
+        if soft:
+            X, Y = validate_data(self, X, y, dtype=np.float32,
+                                 multi_output=True, y_numeric=True)
+            Y = self._check_soft_targets(np.asarray(Y, dtype=np.float32))
+            self.classes_ = (np.arange(Y.shape[1]) if classes is None
+                             else np.asarray(classes))
+            if len(self.classes_) != Y.shape[1]:
+                raise ValueError(
+                    f"The 'classes' parameter has {len(self.classes_)} "
+                    f"labels but y has {Y.shape[1]} columns.")
+        else:
+            X, y = validate_data(self, X, y, dtype=np.float32)
+            check_classification_targets(y)
+            encoder = LabelEncoder().fit(y)
+            self.classes_ = encoder.classes_
+            codes = encoder.transform(y)
+            Y = np.eye(len(self.classes_), dtype=np.float32)[codes]
+        self._hidden_layer_sizes = self._check_common_params()
+        return self._train(X, Y)
+
+    @staticmethod
+    def _check_soft_targets(Y):
+        if (Y < 0).any() or not np.allclose(Y.sum(axis=1), 1.0, atol=1e-3):
+            raise ValueError(
+                "Soft targets y must be probability rows: non-negative and "
+                f"summing to 1. Got row sums in [{Y.sum(axis=1).min():g}, "
+                f"{Y.sum(axis=1).max():g}] and minimum {Y.min():g}.")
+        return Y
+
+    def _logits(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float32, reset=False)
+        return self._apply(self.module_, X)
+
+    def predict_proba(self, X):
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            ``softmax(logits)`` (temperature 1), in ``classes_`` order.
+        """
+        logits = torch.from_numpy(self._logits(X)).double()
+        return torch.softmax(logits, dim=1).numpy()
+
+    def predict_log_proba(self, X):
+        """Log of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probabilities.
+        """
+        logits = torch.from_numpy(self._logits(X)).double()
+        return torch.log_softmax(logits, dim=1).numpy()
+
+    def predict(self, X):
+        """Most probable class.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted labels.
+        """
+        logits = self._logits(X)
+        return self.classes_[np.argmax(logits, axis=1)]

@@ -1,0 +1,147 @@
+"""Plain torch modules: MLP autoencoder and MLP classifier.
+
+This subpackage never imports scikit-learn. Modules are built on the
+``meta`` device and initialised from an explicit ``torch.Generator`` so that
+weight initialisation neither reads nor advances torch's global RNG.
+"""
+
+import math
+
+import torch
+from torch import nn
+
+ACTIVATIONS = {
+    "relu": nn.ReLU,
+    "tanh": nn.Tanh,
+    "sigmoid": nn.Sigmoid,
+    "elu": nn.ELU,
+    "gelu": nn.GELU,
+    "leaky_relu": nn.LeakyReLU,
+    "softplus": nn.Softplus,
+    "silu": nn.SiLU,
+    "identity": nn.Identity,
+}
+
+
+def make_activation(activation):
+    """Return a fresh activation module from a name or a module class."""
+    if isinstance(activation, str):
+        return ACTIVATIONS[activation]()
+    return activation()
+
+
+def init_linear_(layer, generator):
+    """Initialise ``layer`` like ``nn.Linear.reset_parameters`` does.
+
+    The same Kaiming-uniform scheme as torch's default, drawn from
+    ``generator`` instead of the global RNG.
+    """
+    fan_in = layer.in_features
+    bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+    with torch.no_grad():
+        # kaiming_uniform_(a=sqrt(5)) reduces to U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+        layer.weight.uniform_(-bound, bound, generator=generator)
+        if layer.bias is not None:
+            layer.bias.uniform_(-bound, bound, generator=generator)
+
+
+def _mlp(sizes, activation, final_activation):
+    layers = []
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nn.Linear(n_in, n_out, device="meta"))
+        last = i == len(sizes) - 2
+        act = final_activation if last else activation
+        if act is not None:
+            layers.append(make_activation(act))
+    return nn.Sequential(*layers)
+
+
+def materialize_(module, generator, device="cpu"):
+    """Allocate a meta-device module on ``device`` and initialise it."""
+    module.to_empty(device=device)
+    for layer in module.modules():
+        if isinstance(layer, nn.Linear):
+            init_linear_(layer, generator)
+    return module
+
+
+class MLPAutoencoder(nn.Module):
+    """Multi-layer perceptron autoencoder with a mirrored decoder.
+
+    Parameters
+    ----------
+    n_features : int
+        Input width.
+    hidden_layer_sizes : tuple of int
+        Encoder widths; the last entry is the code size. The decoder mirrors
+        the encoder.
+    activation : str or type
+        Hidden activation.
+    code_activation : str, type or None
+        Activation applied to the code layer (``None`` for linear codes).
+    output_activation : str or type
+        Activation applied to the reconstruction by :meth:`reconstruct`.
+        When ``output_logits`` is true, :meth:`forward` returns
+        pre-activation outputs (logits) so that the loss can fuse the sigmoid.
+    output_logits : bool
+        Whether ``forward`` returns logits (for a fused BCE loss).
+    preact_noise_std : float
+        Standard deviation of Gaussian noise added to the first layer's
+        pre-activation during training (the paper's DAE corruption).
+    """
+
+    def __init__(self, n_features, hidden_layer_sizes, activation="relu",
+                 code_activation="same", output_activation="identity",
+                 output_logits=False, preact_noise_std=0.0):
+        super().__init__()
+        sizes = (n_features, *hidden_layer_sizes)
+        if code_activation == "same":
+            code_activation = activation
+        # The first encoder layer is kept apart so that training noise can be
+        # added to its pre-activation.
+        self.first = nn.Linear(sizes[0], sizes[1], device="meta")
+        first_activation = activation if len(sizes) > 2 else code_activation
+        self.first_activation = make_activation(
+            "identity" if first_activation is None else first_activation)
+        self.encoder_rest = (_mlp(sizes[1:], activation, code_activation)
+                             if len(sizes) > 2 else nn.Sequential())
+        self.decoder = _mlp(sizes[::-1], activation, None)
+        self.output_activation = make_activation(output_activation)
+        self.output_logits = output_logits
+        self.preact_noise_std = float(preact_noise_std)
+        self.noise_generator = None
+
+    def encode(self, x):
+        h = self.first(x)
+        if self.training and self.preact_noise_std > 0:
+            h = h + self.preact_noise_std * torch.randn(
+                h.shape, generator=self.noise_generator, device=h.device,
+                dtype=h.dtype)
+        return self.encoder_rest(self.first_activation(h))
+
+    def decode_logits(self, z):
+        return self.decoder(z)
+
+    def decode(self, z):
+        return self.output_activation(self.decoder(z))
+
+    def forward(self, x):
+        out = self.decoder(self.encode(x))
+        return out if self.output_logits else self.output_activation(out)
+
+    def reconstruct(self, x):
+        """Return ``r(x)`` in data space (output activation applied)."""
+        return self.decode(self.encode(x))
+
+
+class MLPClassifierModule(nn.Module):
+    """MLP returning class logits."""
+
+    def __init__(self, n_features, n_classes, hidden_layer_sizes,
+                 activation="relu"):
+        super().__init__()
+        sizes = (n_features, *hidden_layer_sizes, n_classes)
+        self.net = _mlp(sizes, activation, None)
+
+    def forward(self, x):
+        return self.net(x)

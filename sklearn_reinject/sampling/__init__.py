@@ -1,0 +1,8 @@
+"""Samplers: reinjection chains and the Gaussian-noise baseline."""
+
+from ._base import BaseSampler
+from ._noise import GaussianNoiseSampler
+from ._reinjection import ReinjectionSampler, run_walks
+
+__all__ = ["BaseSampler", "GaussianNoiseSampler", "ReinjectionSampler",
+           "run_walks"]

@@ -1,0 +1,202 @@
+"""Base class of the samplers: validation, random state, output format."""
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import BaseEstimator, clone
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..metrics import median_heuristic, mmd2_unbiased
+from ..utils._compat import StrOptions
+from ..utils._random import draw_seeds
+
+#: Seed of the samples that :meth:`BaseSampler.score` draws. It is the same
+#: for every candidate of a search so that their scores are comparable.
+SCORE_SEED = 0
+#: Rows of generated and of real data that :meth:`BaseSampler.score` uses.
+SCORE_MAX_SAMPLES = 1000
+
+
+def check_n_samples(n_samples, name="n_samples"):
+    """Raise a clear error unless ``n_samples`` is an int >= 1."""
+    if isinstance(n_samples, (bool, np.bool_)) or not isinstance(
+            n_samples, Integral) or n_samples < 1:
+        raise ValueError(
+            f"The {name!r} parameter must be an int >= 1. Got "
+            f"{n_samples!r} instead.")
+    return int(n_samples)
+
+
+class BaseSampler(BaseEstimator):
+    """Common public methods of the samplers.
+
+    ``sample``, ``iter_samples``, ``score`` and ``fit_resample`` validate
+    their inputs here; subclasses implement ``_iter_chunks(n_samples,
+    seeds)``, which yields float32 arrays.
+    """
+
+    _parameter_constraints: dict = {
+        "sampling_strategy": [StrOptions({"auto"}), dict],
+        "random_state": ["random_state"],
+    }
+
+    def iter_samples(self, n_samples, random_state=None):
+        """Yield samples in chunks, so that memory does not grow with n.
+
+        Parameters
+        ----------
+        n_samples : int
+            Total number of samples to yield.
+        random_state : int, RandomState instance or None, default=None
+            Seed for this call; ``None`` uses the ``random_state`` parameter.
+
+        Yields
+        ------
+        X_chunk : ndarray of shape (n_chunk, n_features_in_), dtype float32
+            The next chunk, shuffled within itself.
+        """
+        n_samples = check_n_samples(n_samples)
+        check_is_fitted(self)
+        rng = check_random_state(
+            self.random_state if random_state is None else random_state)
+        yielded = 0
+        for chunk in self._iter_chunks(n_samples, rng):
+            chunk = chunk[: n_samples - yielded]
+            yield chunk[rng.permutation(len(chunk))]
+            yielded += len(chunk)
+            if yielded >= n_samples:
+                return
+
+    def sample(self, n_samples=1, random_state=None):
+        """Generate samples.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of samples to generate.
+        random_state : int, RandomState instance or None, default=None
+            Seed for this call; ``None`` uses the ``random_state`` parameter.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_features_in_), dtype float32
+            Samples in random order.
+        """
+        n_samples = check_n_samples(n_samples)
+        check_is_fitted(self)
+        rng = check_random_state(
+            self.random_state if random_state is None else random_state)
+        out = np.empty((n_samples, self._n_features()), dtype=np.float32)
+        filled = 0
+        for chunk in self._iter_chunks(n_samples, rng):
+            take = min(len(chunk), n_samples - filled)
+            out[filled:filled + take] = chunk[:take]
+            filled += take
+            if filled >= n_samples:
+                break
+        # Consecutive states of a walk are correlated: shuffle the whole set.
+        return out[rng.permutation(n_samples)]
+
+    def score(self, X, y=None):
+        """Minus the squared MMD between samples and real data (higher is better).
+
+        Draws ``min(len(X), 1000)`` samples with a fixed seed (the same for
+        every parameter setting, so that a search compares like with like)
+        and compares them with up to 1000 rows of ``X`` by the unbiased RBF
+        MMD², its bandwidth set by the median heuristic on ``X`` alone.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Held-out real data (at least 2 rows).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+            ``-mmd2_unbiased(samples, X)``.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False,
+                          ensure_min_samples=2)
+        if len(X) > SCORE_MAX_SAMPLES:
+            idx = np.random.RandomState(SCORE_SEED).choice(
+                len(X), SCORE_MAX_SAMPLES, replace=False)
+            X = X[np.sort(idx)]
+        samples = self.sample(len(X), random_state=SCORE_SEED)
+        bandwidth = median_heuristic(X, random_state=SCORE_SEED)
+        return -mmd2_unbiased(samples, X, bandwidth=bandwidth)
+
+    def fit_resample(self, X, y):
+        """Oversample classes with synthetic rows, as imbalanced-learn does.
+
+        One clone of this sampler is fitted on each class to be resampled
+        and draws that class's new rows. ``sampling_strategy="auto"`` brings
+        every class up to the size of the largest; a dict maps class labels
+        to their target counts.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data.
+        y : array-like of shape (n_samples,)
+            Class labels.
+
+        Returns
+        -------
+        X_resampled : ndarray of shape (n_samples_new, n_features)
+            ``X`` followed by the synthetic rows.
+        y_resampled : ndarray of shape (n_samples_new,)
+            The labels of those rows.
+        """
+        self._validate_params()
+        X, y = validate_data(self, X, y, dtype=np.float32, reset=True)
+        check_classification_targets(y)
+        classes, counts = np.unique(y, return_counts=True)
+        targets = self._resample_targets(classes, counts)
+        seeds = draw_seeds(self.random_state, len(classes))
+        X_parts, y_parts = [X], [y]
+        for label, count, seed in zip(classes, counts, seeds):
+            n_new = targets.get(label, count) - count
+            if n_new <= 0:
+                continue
+            per_class = self._per_class_clone().fit(X[y == label])
+            X_parts.append(per_class.sample(n_new, random_state=seed))
+            y_parts.append(np.full(n_new, label, dtype=y.dtype))
+        return np.concatenate(X_parts), np.concatenate(y_parts)
+
+    def _resample_targets(self, classes, counts):
+        if self.sampling_strategy == "auto":
+            return {c: counts.max() for c in classes}
+        targets = {}
+        known = set(classes.tolist())
+        for label, target in self.sampling_strategy.items():
+            if label not in known:
+                raise ValueError(
+                    f"The 'sampling_strategy' parameter names class "
+                    f"{label!r}, which is not in y (classes: "
+                    f"{sorted(known)}).")
+            if isinstance(target, (bool, np.bool_)) or not isinstance(
+                    target, Integral) or target < 0:
+                raise ValueError(
+                    "The 'sampling_strategy' parameter must map classes to "
+                    f"ints >= 0. Got {target!r} for class {label!r}.")
+            current = counts[classes.tolist().index(label)]
+            if target < current:
+                raise ValueError(
+                    f"The 'sampling_strategy' target for class {label!r} is "
+                    f"{target}, below its {current} existing rows; "
+                    "fit_resample only adds rows.")
+            targets[label] = int(target)
+        return targets
+
+    def _per_class_clone(self):
+        return clone(self)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = True
+        return tags

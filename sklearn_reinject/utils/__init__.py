@@ -1,0 +1,1 @@
+"""Internal helpers: device, random state, and private-API imports."""

@@ -1,0 +1,9 @@
+"""The one place where private scikit-learn names are imported."""
+
+from sklearn.base import _fit_context  # noqa: F401
+from sklearn.utils._param_validation import (  # noqa: F401
+    HasMethods,
+    Interval,
+    StrOptions,
+    validate_params,
+)

@@ -1,0 +1,29 @@
+"""Small, fast instances of every public estimator, shared by the tests."""
+
+from sklearn_reinject import (DenoisingAutoencoder, GaussianNoiseSampler,
+                              LossyAutoencoder, ReinjectionSampler,
+                              SoftTargetClassifier, SyntheticDistiller)
+
+FAST = dict(max_epochs=3, batch_size=32, device="cpu", random_state=0)
+
+
+def small_autoencoder(cls=LossyAutoencoder, **kwargs):
+    return cls(hidden_layer_sizes=(8, 3), **{**FAST, **kwargs})
+
+
+def all_estimators():
+    """One small instance of each public estimator."""
+    return [
+        small_autoencoder(),
+        small_autoencoder(DenoisingAutoencoder, preact_noise_std=0.1,
+                          salt_pepper_prob=0.05),
+        ReinjectionSampler(small_autoencoder(), random_state=0),
+        GaussianNoiseSampler(random_state=0),
+        SoftTargetClassifier(hidden_layer_sizes=(16,),
+                             **{**FAST, "max_epochs": 30}),
+        SyntheticDistiller(
+            teacher=SoftTargetClassifier(hidden_layer_sizes=(16,), **FAST),
+            sampler=ReinjectionSampler(small_autoencoder()),
+            student=SoftTargetClassifier(hidden_layer_sizes=(16,), **FAST),
+            n_samples=200, random_state=0),
+    ]

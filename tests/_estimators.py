@@ -8,7 +8,7 @@ FAST = dict(max_epochs=3, batch_size=32, device="cpu", random_state=0)
 
 
 def small_autoencoder(cls=LossyAutoencoder, **kwargs):
-    return cls(hidden_layer_sizes=(8, 3), **{**FAST, **kwargs})
+    return cls(**{"hidden_layer_sizes": (8, 3), **FAST, **kwargs})
 
 
 def all_estimators():

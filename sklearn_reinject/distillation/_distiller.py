@@ -221,7 +221,7 @@ class SyntheticDistiller(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             if len(np.unique(y_syn)) < 2:
                 raise ValueError(
                     "The teacher gave every synthetic sample the same label "
-                    f"({y_syn[0]!r}), so a hard-label student cannot be "
+                    f"({y_syn[0]}), so a hard-label student cannot be "
                     "trained. The sampler does not cover the classes: check "
                     "its 'lam' or use a soft-target student.")
             self.student_.fit(X_syn, y_syn)

@@ -1,0 +1,203 @@
+import numpy as np
+import pytest
+from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import MinMaxScaler
+from sklearn.svm import LinearSVC
+
+from sklearn_reinject import (DenoisingAutoencoder, GaussianNoiseSampler,
+                              ReinjectionSampler, SoftTargetClassifier,
+                              SyntheticDistiller)
+from sklearn_reinject.distillation._distiller import tempered
+
+from ._estimators import FAST, small_autoencoder
+
+
+def mlp(**kwargs):
+    return SoftTargetClassifier(**{"hidden_layer_sizes": (128,),
+                                   "max_epochs": 30, "device": "cpu",
+                                   "random_state": 0, **kwargs})
+
+
+@pytest.fixture(scope="module")
+def teacher(digits):
+    X_train, _, y_train, _ = digits
+    return mlp().fit(X_train, y_train)
+
+
+@pytest.fixture(scope="module")
+def dae(digits):
+    return DenoisingAutoencoder(hidden_layer_sizes=(64, 32), loss="bce",
+                                noise_std=0.2, max_epochs=60, device="cpu",
+                                random_state=0).fit(digits[0])
+
+
+def test_soft_target_classifier_learns_labels(digits, teacher):
+    X_train, X_test, y_train, y_test = digits
+    assert teacher.loss_curve_[-1] < 0.2 * teacher.loss_curve_[0]
+    # Measured: 0.96 on the held-out quarter of digits.
+    assert teacher.score(X_test, y_test) > 0.93
+
+
+def test_soft_targets_are_learned(digits, teacher):
+    X_train = digits[0]
+    P = teacher.predict_proba(X_train)
+    student = mlp(random_state=1).fit(X_train, P, classes=teacher.classes_)
+    np.testing.assert_array_equal(student.classes_, teacher.classes_)
+    agreement = np.mean(student.predict(X_train) == teacher.predict(X_train))
+    assert agreement > 0.97
+    kl = np.sum(P * (np.log(P + 1e-12)
+                     - student.predict_log_proba(X_train)), axis=1).mean()
+    assert kl < 0.1
+
+
+def test_soft_targets_are_validated(digits):
+    X = digits[0][:10]
+    with pytest.raises(ValueError, match="probability rows"):
+        mlp().fit(X, np.full((10, 3), 0.5))
+    with pytest.raises(ValueError, match="'classes' parameter has 2 labels"):
+        mlp().fit(X, np.full((10, 3), 1 / 3), classes=[0, 1])
+
+
+def test_tempered_targets():
+    p = np.array([[0.7, 0.2, 0.1]])
+    np.testing.assert_allclose(tempered(p, 1.0), p)
+    flat = tempered(p, 1e6)
+    np.testing.assert_allclose(flat, 1 / 3, atol=1e-5)
+    sharp = tempered(p, 0.5)
+    np.testing.assert_allclose(sharp, p ** 2 / np.sum(p ** 2))
+
+
+def _students(digits, teacher, dae, seeds):
+    X_train, X_test, y_train, y_test = digits
+    samplers = {
+        "reinjection": ReinjectionSampler(FrozenEstimator(dae), lam=0.08),
+        "noise": GaussianNoiseSampler(),
+    }
+    scores = {}
+    for name, sampler in samplers.items():
+        scores[name] = [
+            SyntheticDistiller(FrozenEstimator(teacher), sampler, mlp(),
+                               n_samples=5000, random_state=seed)
+            .fit(X_train, y_train).score(X_test, y_test)
+            for seed in seeds]
+    return scores
+
+
+def test_student_on_digits(digits, teacher, dae):
+    """The student learns from synthetic digits only.
+
+    Measured with seeds 0-2 (teacher 0.960): reinjection students 0.960,
+    0.958, 0.958 (mean 0.9585); noise students 0.960, 0.956, 0.962 (mean
+    0.9593). On the 8x8 digits a
+    teacher labelling Gaussian noise already transfers almost everything, so
+    reinjection ties the noise lower bound here rather than beating it; it
+    does beat noise clearly on sample quality (see test_sampling) and stays
+    within a point of the teacher trained on real data.
+    """
+    scores = _students(digits, teacher, dae, seeds=[0, 1, 2])
+    teacher_acc = teacher.score(digits[1], digits[3])
+    reinjection = np.mean(scores["reinjection"])
+    assert reinjection > 0.93  # chance is 0.1
+    assert reinjection > teacher_acc - 0.015
+    assert reinjection > np.mean(scores["noise"]) - 0.01
+
+
+def test_frozen_teacher_is_not_refit(digits, teacher, dae):
+    X_train, _, y_train, _ = digits
+    frozen = FrozenEstimator(teacher)
+    distiller = SyntheticDistiller(frozen, ReinjectionSampler(
+        FrozenEstimator(dae)), mlp(max_epochs=2), n_samples=300,
+        random_state=0).fit(X_train, y_train)
+    assert distiller.teacher_.estimator is teacher
+    assert distiller.sampler_.autoencoder_ is dae
+
+
+def test_user_objects_are_not_fitted(digits):
+    X_train, _, y_train, _ = digits
+    teacher, student = mlp(max_epochs=2), mlp(max_epochs=2)
+    sampler = ReinjectionSampler(small_autoencoder())
+    SyntheticDistiller(teacher, sampler, student, n_samples=200,
+                       random_state=0).fit(X_train, y_train)
+    for est in (teacher, student, sampler.autoencoder):
+        assert not hasattr(est, "module_")
+    assert not hasattr(sampler, "autoencoder_")
+
+
+def test_plain_sklearn_student_gets_hard_labels(digits, teacher, dae):
+    X_train, X_test, y_train, y_test = digits
+    distiller = SyntheticDistiller(
+        FrozenEstimator(teacher), ReinjectionSampler(FrozenEstimator(dae),
+                                                     lam=0.08),
+        LogisticRegression(max_iter=300), n_samples=2000,
+        random_state=0).fit(X_train, y_train)
+    np.testing.assert_array_equal(distiller.classes_, np.arange(10))
+    assert distiller.predict_proba(X_test).shape == (len(X_test), 10)
+    # Measured 0.947.
+    assert distiller.score(X_test, y_test) > 0.9
+
+
+def test_student_without_predict_proba_hides_it(digits, teacher, dae):
+    distiller = SyntheticDistiller(
+        FrozenEstimator(teacher), ReinjectionSampler(FrozenEstimator(dae)),
+        LinearSVC(), n_samples=500, random_state=0)
+    assert not hasattr(distiller, "predict_proba")
+    distiller.fit(digits[0], digits[2])
+    assert not hasattr(distiller, "predict_proba")
+    assert distiller.predict(digits[1]).shape == (len(digits[1]),)
+
+
+def test_teacher_without_predict_proba_needs_hard_labels(digits, dae):
+    X_train, _, y_train, _ = digits
+    distiller = SyntheticDistiller(
+        LinearSVC(), ReinjectionSampler(FrozenEstimator(dae)),
+        mlp(max_epochs=2), n_samples=300, random_state=0)
+    with pytest.raises(TypeError, match="soft_labels=True needs a 'teacher' "
+                                        "with predict_proba"):
+        distiller.fit(X_train, y_train)
+    distiller.set_params(soft_labels=False).fit(X_train, y_train)
+    assert distiller.synthetic_class_balance_.sum() == pytest.approx(1.0)
+
+
+def test_temperature_reaches_the_student(digits, teacher, dae):
+    distiller = SyntheticDistiller(
+        FrozenEstimator(teacher), ReinjectionSampler(FrozenEstimator(dae)),
+        mlp(max_epochs=2), n_samples=300, temperature=3.0,
+        random_state=0).fit(digits[0], digits[2])
+    assert distiller.student_.temperature == 3.0
+
+
+def test_distiller_is_reproducible(digits, teacher, dae):
+    make = lambda: SyntheticDistiller(  # noqa: E731
+        FrozenEstimator(teacher), ReinjectionSampler(FrozenEstimator(dae)),
+        SoftTargetClassifier(max_epochs=3, device="cpu"), n_samples=500,
+        random_state=7).fit(digits[0], digits[2])
+    np.testing.assert_array_equal(make().predict_proba(digits[1]),
+                                  make().predict_proba(digits[1]))
+
+
+def test_pipeline_and_grid_search_over_lam(digits, teacher, dae):
+    X_train, X_test, y_train, y_test = digits
+    pipe = make_pipeline(MinMaxScaler(), SyntheticDistiller(
+        FrozenEstimator(teacher), ReinjectionSampler(FrozenEstimator(dae)),
+        mlp(max_epochs=10), n_samples=2000, random_state=0))
+    search = GridSearchCV(
+        pipe, {"syntheticdistiller__sampler__lam": [0.01, 0.1, 1.0]}, cv=2)
+    search.fit(X_train, y_train)
+    assert search.best_params_["syntheticdistiller__sampler__lam"] in (
+        0.01, 0.1, 1.0)
+    assert search.score(X_test, y_test) > 0.85
+
+
+def test_constant_teacher_labels_are_reported(digits):
+    X_train, _, y_train, _ = digits
+    y_bin = (y_train == 0).astype(int)
+    # Noise centred far from the data: the teacher labels all of it 1 or 0.
+    distiller = SyntheticDistiller(
+        LogisticRegression(), GaussianNoiseSampler(mean=50.0),
+        LogisticRegression(), n_samples=200, random_state=0)
+    with pytest.raises(ValueError, match="every synthetic sample the same "
+                                         r"label \([01]\)"):
+        distiller.fit(X_train, y_bin)

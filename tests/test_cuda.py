@@ -1,0 +1,57 @@
+"""Tests that need a CUDA device; skipped where there is none."""
+
+import os
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from sklearn_reinject import DenoisingAutoencoder, ReinjectionSampler
+
+pytestmark = [
+    pytest.mark.cuda,
+    pytest.mark.skipif(not torch.cuda.is_available(),
+                       reason="CUDA is not available"),
+]
+
+
+@pytest.fixture(scope="module")
+def cuda_dae(digits):
+    return DenoisingAutoencoder(hidden_layer_sizes=(64, 32), loss="bce",
+                                max_epochs=5, device="cuda",
+                                random_state=0).fit(digits[0])
+
+
+def test_fit_and_sample_on_cuda(cuda_dae):
+    assert cuda_dae.device_.type == "cuda"
+    assert next(cuda_dae.module_.parameters()).is_cuda
+    X = ReinjectionSampler(cuda_dae, random_state=0).sample(5000)
+    assert X.shape == (5000, 64) and np.isfinite(X).all()
+
+
+def test_cuda_sampling_is_reproducible(cuda_dae):
+    a = ReinjectionSampler(cuda_dae, random_state=0).sample(500)
+    b = ReinjectionSampler(cuda_dae, random_state=0).sample(500)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_cuda_model_loads_in_a_process_without_cuda(cuda_dae, digits,
+                                                    tmp_path):
+    path = tmp_path / "dae.pkl"
+    path.write_bytes(pickle.dumps(cuda_dae))
+    X = digits[1][:20]
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "Z.npy", cuda_dae.transform(X))
+    code = (
+        "import pickle, numpy as np, torch;"
+        "assert not torch.cuda.is_available();"
+        f"m = pickle.load(open(r'{path}', 'rb'));"
+        "assert m.device_.type == 'cpu';"
+        f"Z = m.transform(np.load(r'{tmp_path / 'X.npy'}'));"
+        f"np.testing.assert_allclose(Z, np.load(r'{tmp_path / 'Z.npy'}'),"
+        " rtol=1e-4, atol=1e-5)")
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)

@@ -1,0 +1,166 @@
+"""Bad input gets a clear scikit-learn-style error that names what was wrong."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from sklearn.base import clone, is_classifier
+from sklearn.exceptions import NotFittedError
+
+from ._estimators import all_estimators
+
+ESTIMATORS = all_estimators()
+IDS = [type(e).__name__ for e in ESTIMATORS]
+HYPO = settings(max_examples=15, deadline=None)
+
+
+def _fit(est, X, y):
+    return est.fit(X, y) if is_classifier(est) else est.fit(X)
+
+
+def _data(n=40, d=4, seed=0):
+    rng = np.random.RandomState(seed)
+    return rng.rand(n, d), np.arange(n) % 2
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    X, y = _data()
+    return {type(e).__name__: _fit(clone(e), X, y) for e in ESTIMATORS}
+
+
+def _call(est, method, X):
+    if method == "score" and is_classifier(est):
+        return est.score(X, np.arange(len(X)) % 2)
+    return getattr(est, method)(X)
+
+
+def _after_fit_methods(est):
+    names = ("transform", "reconstruct", "score", "predict", "predict_proba")
+    return [n for n in names if hasattr(est, n)]
+
+
+@st.composite
+def non_finite_matrices(draw, d=None):
+    n = draw(st.integers(2, 12))
+    d = draw(st.integers(1, 5)) if d is None else d
+    X = draw(arrays(np.float64, (n, d),
+                    elements=st.floats(0, 1, allow_nan=False)))
+    bad = draw(st.sampled_from([np.nan, np.inf, -np.inf]))
+    i, j = draw(st.integers(0, n - 1)), draw(st.integers(0, d - 1))
+    X[i, j] = bad
+    return X
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=IDS)
+@HYPO
+@given(X=non_finite_matrices())
+def test_non_finite_X_is_rejected_in_fit(estimator, X):
+    y = np.arange(len(X)) % 2
+    with pytest.raises(ValueError, match=r"Input X contains (NaN|infinity)"):
+        _fit(clone(estimator), X, y)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=IDS)
+@HYPO
+@given(X=non_finite_matrices(d=4))
+def test_non_finite_X_is_rejected_after_fit(estimator, fitted, X):
+    est = fitted[type(estimator).__name__]
+    for method in _after_fit_methods(est):
+        with pytest.raises(ValueError, match="Input X contains"):
+            _call(est, method, X)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=IDS)
+@HYPO
+@given(d=st.integers(1, 9).filter(lambda d: d != 4),
+       n=st.integers(2, 6))
+def test_wrong_number_of_features(estimator, fitted, d, n):
+    est = fitted[type(estimator).__name__]
+    X = np.random.RandomState(0).rand(n, d)
+    for method in _after_fit_methods(est):
+        with pytest.raises(ValueError,
+                           match=f"X has {d} features, but .* is expecting 4"):
+            _call(est, method, X)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=IDS)
+@HYPO
+@given(X=arrays(np.float64, st.integers(1, 20),
+                elements=st.floats(0, 1)))
+def test_one_dimensional_X(estimator, X):
+    with pytest.raises(ValueError, match="Expected 2D array, got 1D array"):
+        _fit(clone(estimator), X, np.arange(len(X)) % 2)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=IDS)
+def test_empty_X(estimator):
+    with pytest.raises(ValueError, match="0 sample"):
+        _fit(clone(estimator), np.empty((0, 3)), np.empty(0))
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=IDS)
+@pytest.mark.parametrize("fmt", ["csr", "csc", "coo"])
+def test_sparse_X(estimator, fmt):
+    X = sp.random(10, 4, density=0.5, format=fmt, random_state=0)
+    with pytest.raises(TypeError, match="Sparse data was passed for X"):
+        _fit(clone(estimator), X, np.arange(10) % 2)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=IDS)
+@HYPO
+@given(dtype=st.sampled_from([np.float64, np.float32, np.int64, np.bool_]))
+def test_numeric_dtypes_are_accepted(estimator, dtype):
+    X, y = _data(n=20)
+    X = (X > 0.5).astype(dtype) if dtype in (np.int64, np.bool_) else \
+        X.astype(dtype)
+    _fit(clone(estimator), X, y)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=IDS)
+def test_object_strings_are_rejected(estimator):
+    X = np.array([["a", "b"], ["c", "d"], ["e", "f"]], dtype=object)
+    with pytest.raises(ValueError, match="could not convert|Unable to convert"):
+        _fit(clone(estimator), X, np.array([0, 1, 0]))
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=IDS)
+def test_use_before_fit(estimator):
+    X, _ = _data(n=5)
+    est = clone(estimator)
+    methods = _after_fit_methods(est) + (["sample"] if hasattr(est, "sample")
+                                         else [])
+    for method in methods:
+        with pytest.raises(NotFittedError):
+            _call(est, method, 5 if method == "sample" else X)
+
+
+@HYPO
+@given(n_samples=st.one_of(st.integers(max_value=0), st.floats(),
+                           st.booleans(), st.text(max_size=3)))
+def test_bad_n_samples_on_every_sampler(fitted, n_samples):
+    for name in ("ReinjectionSampler", "GaussianNoiseSampler",
+                 "LossyAutoencoder", "DenoisingAutoencoder"):
+        with pytest.raises(ValueError, match="'n_samples' parameter must be "
+                                             "an int >= 1"):
+            fitted[name].sample(n_samples)
+
+
+@HYPO
+@given(lam=st.one_of(st.floats(max_value=0.0, allow_nan=False),
+                     st.just(float("nan")), st.text(max_size=3)))
+def test_bad_lam(fitted, lam):
+    sampler = clone(fitted["ReinjectionSampler"]).set_params(lam=lam)
+    with pytest.raises(ValueError, match="'lam' parameter"):
+        sampler.fit(_data()[0])
+
+
+@HYPO
+@given(n_steps=st.integers(1, 12), extra=st.integers(0, 5))
+def test_burn_in_not_below_n_steps(fitted, n_steps, extra):
+    sampler = clone(fitted["ReinjectionSampler"]).set_params(
+        n_steps=n_steps, burn_in=n_steps + extra)
+    with pytest.raises(ValueError, match="'burn_in' parameter must be smaller"):
+        sampler.fit(_data()[0])

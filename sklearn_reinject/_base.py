@@ -162,11 +162,12 @@ class BaseTorchMLP(BaseEstimator):
         return tuple(int(s) for s in sizes)
 
     # -- training -----------------------------------------------------------
-    def _train(self, X, y=None):
+    def _train(self, X, y=None, epochs=None):
         """Build the module and train it on ``X`` (and ``y``) with skorch.
 
         Sets ``device_``, ``module_``, ``history_``, ``n_iter_`` and
-        ``loss_curve_``.
+        ``loss_curve_``. The skorch net is kept as ``_net`` (not pickled) so
+        that ``partial_fit`` can continue with the optimiser's state.
         """
         device = resolve_device(self.device)
         init_seed, shuffle_seed, noise_seed = draw_seeds(self.random_state, 3)
@@ -202,20 +203,37 @@ class BaseTorchMLP(BaseEstimator):
             penalty_fn=self._penalty_fn(),
         )
         net.initialize()
-        net.partial_fit(X_t, y_t)
-        module = net.module_
-        if hasattr(module, "noise_generator"):
-            module.noise_generator = None
-        module.eval()
+        self._net = net
         self.device_ = device
-        self.module_ = module
+        self.module_ = net.module_
+        self._run_epochs(X_t, y_t, epochs)
+        if hasattr(module, "noise_generator"):
+            # Training noise is over; the kept module holds no generator.
+            module.noise_generator = None
+        self._check_training_outcome(
+            self.max_epochs if epochs is None else epochs)
+        return self
+
+    def _continue(self, X, y, epochs):
+        """More epochs on new data with the same net and optimiser state."""
+        self._run_epochs(torch.as_tensor(X).to(self.device_),
+                         torch.as_tensor(y).to(self.device_), epochs)
+        if not np.isfinite(self.loss_curve_[-1]):
+            raise TrainingDivergedError(
+                f"The training loss became non-finite "
+                f"({self.loss_curve_[-1]}). Lower 'lr' or check the scale "
+                "of X.")
+        return self
+
+    def _run_epochs(self, X_t, y_t, epochs):
+        net = self._net
+        net.partial_fit(X_t, y_t, epochs=epochs)
+        net.module_.eval()
         self.history_ = net.history
         self.loss_curve_ = [float(v) for v in net.history[:, "train_loss"]]
         self.n_iter_ = len(self.loss_curve_)
-        self._check_training_outcome()
-        return self
 
-    def _check_training_outcome(self):
+    def _check_training_outcome(self, expected_epochs):
         if self.n_iter_ == 0:
             raise TrainingDivergedError(
                 "Training stopped before the first epoch finished "
@@ -225,10 +243,10 @@ class BaseTorchMLP(BaseEstimator):
                 "The training loss became non-finite "
                 f"(loss curve: {self.loss_curve_}). Lower 'lr' or check the "
                 "scale of X.")
-        if self.n_iter_ < self.max_epochs:
+        if self.n_iter_ < expected_epochs:
             warnings.warn(
                 f"Training was interrupted after {self.n_iter_} of "
-                f"{self.max_epochs} epochs; the estimator keeps the weights "
+                f"{expected_epochs} epochs; the estimator keeps the weights "
                 "of the last finished epoch.", UserWarning, stacklevel=3)
         elif self.n_iter_ >= 4 and self.loss_curve_[-1] > 1.05 * min(
                 self.loss_curve_[-4:-1]):
@@ -253,6 +271,9 @@ class BaseTorchMLP(BaseEstimator):
     # -- pickling -------------------------------------------------------------
     def __getstate__(self):
         state = super().__getstate__()
+        # The skorch net (optimiser state) is for partial_fit in this process
+        # only; the module and history are what a saved model needs.
+        state.pop("_net", None)
         module = state.get("module_")
         if module is not None and next(module.parameters()).device.type != "cpu":
             # Pickles never hold CUDA tensors, so they load anywhere.

@@ -5,7 +5,6 @@ from numbers import Real
 import numpy as np
 import torch
 from sklearn.base import ClassifierMixin
-from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -121,6 +120,68 @@ class SoftTargetClassifier(ClassifierMixin, BaseTorchMLP):
     def _make_criterion(self):
         return SoftCrossEntropy(temperature=float(self.temperature))
 
+    def _targets(self, X, y, classes, reset):
+        """Validated ``X`` and probability-row targets ``Y``."""
+        y_arr = np.asarray(y) if not hasattr(y, "iloc") else y
+        # A column vector is a label vector to scikit-learn, unless the
+        # caller names its single class: then it is a one-class soft target.
+        soft = getattr(y_arr, "ndim", 1) == 2 and (
+            y_arr.shape[1] > 1 or classes is not None)
+        if soft:
+            X, Y = validate_data(self, X, y, dtype=np.float32, reset=reset,
+                                 multi_output=True, y_numeric=True)
+            Y = self._check_soft_targets(np.asarray(Y, dtype=np.float32))
+            if reset:
+                self.classes_ = (np.arange(Y.shape[1]) if classes is None
+                                 else np.asarray(classes))
+            if len(self.classes_) != Y.shape[1]:
+                raise ValueError(
+                    f"The 'classes' parameter has {len(self.classes_)} "
+                    f"labels but y has {Y.shape[1]} columns.")
+            return X, Y
+        X, y = validate_data(self, X, y, dtype=np.float32, reset=reset)
+        check_classification_targets(y)
+        if reset:
+            self.classes_ = np.unique(y if classes is None else classes)
+        unknown = np.setdiff1d(y, self.classes_)
+        if len(unknown):
+            raise ValueError(
+                f"y contains labels {unknown.tolist()} that are not in "
+                f"classes_ {self.classes_.tolist()}.")
+        codes = np.searchsorted(self.classes_, y)
+        return X, np.eye(len(self.classes_), dtype=np.float32)[codes]
+
+    def partial_fit(self, X, y, classes=None):
+        """One epoch over ``(X, y)``, continuing from the current weights.
+
+        The first call builds the network (pass ``classes`` for labels that
+        may not all appear in the first batch); later calls continue with
+        the same optimiser state. With ``batch_size >= len(X)`` one call is
+        one gradient step, which is how an online student learns from fresh
+        synthetic mini-batches.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+            Class labels, or soft targets whose rows are probabilities.
+        classes : array-like of shape (n_classes,), default=None
+            All class labels; used by the first call only.
+
+        Returns
+        -------
+        self : object
+            The updated classifier.
+        """
+        if not hasattr(self, "_net"):
+            self._validate_params()
+            X, Y = self._targets(X, y, classes, reset=True)
+            self._hidden_layer_sizes = self._check_common_params()
+            return self._train(X, Y, epochs=1)
+        X, Y = self._targets(X, y, None, reset=False)
+        return self._continue(X, Y, epochs=1)
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, classes=None):
         """Train on class labels or on probability rows.
@@ -139,25 +200,7 @@ class SoftTargetClassifier(ClassifierMixin, BaseTorchMLP):
         self : object
             The fitted classifier.
         """
-        y_arr = np.asarray(y) if not hasattr(y, "iloc") else y
-        soft = getattr(y_arr, "ndim", 1) == 2 and y_arr.shape[1] > 1
-        if soft:
-            X, Y = validate_data(self, X, y, dtype=np.float32,
-                                 multi_output=True, y_numeric=True)
-            Y = self._check_soft_targets(np.asarray(Y, dtype=np.float32))
-            self.classes_ = (np.arange(Y.shape[1]) if classes is None
-                             else np.asarray(classes))
-            if len(self.classes_) != Y.shape[1]:
-                raise ValueError(
-                    f"The 'classes' parameter has {len(self.classes_)} "
-                    f"labels but y has {Y.shape[1]} columns.")
-        else:
-            X, y = validate_data(self, X, y, dtype=np.float32)
-            check_classification_targets(y)
-            encoder = LabelEncoder().fit(y)
-            self.classes_ = encoder.classes_
-            codes = encoder.transform(y)
-            Y = np.eye(len(self.classes_), dtype=np.float32)[codes]
+        X, Y = self._targets(X, y, classes, reset=True)
         self._hidden_layer_sizes = self._check_common_params()
         return self._train(X, Y)
 

@@ -5,7 +5,8 @@ was trained on ("reinjection"); the samples can train new models without the
 original data.
 """
 
-from .autoencoder import DenoisingAutoencoder, LossyAutoencoder
+from .autoencoder import (ContractiveAutoencoder, DenoisingAutoencoder,
+                          LossyAutoencoder)
 from .distillation import SoftTargetClassifier, SyntheticDistiller
 from .exceptions import ChainDivergenceError, TrainingDivergedError
 from .sampling import GaussianNoiseSampler, ReinjectionSampler
@@ -14,6 +15,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ChainDivergenceError",
+    "ContractiveAutoencoder",
     "DenoisingAutoencoder",
     "GaussianNoiseSampler",
     "LossyAutoencoder",

@@ -118,7 +118,7 @@ class BaseTorchMLP(BaseEstimator):
 
     Subclasses implement ``_build_module(n_features)`` (on the meta device),
     ``_make_criterion()`` and optionally ``_corrupt_fn(generator)`` and
-    ``_penalty_fn()``.
+    ``_penalty_fn(generator)``.
     """
 
     _parameter_constraints: dict = {
@@ -200,7 +200,7 @@ class BaseTorchMLP(BaseEstimator):
             device=device,
             verbose=int(self.verbose),
             corrupt_fn=self._corrupt_fn(noise_generator),
-            penalty_fn=self._penalty_fn(),
+            penalty_fn=self._penalty_fn(noise_generator),
         )
         net.initialize()
         self._net = net
@@ -261,7 +261,7 @@ class BaseTorchMLP(BaseEstimator):
     def _corrupt_fn(self, generator):
         return None
 
-    def _penalty_fn(self):
+    def _penalty_fn(self, generator):
         return None
 
     # -- inference helpers ---------------------------------------------------

@@ -173,7 +173,7 @@ def test_estimate_score_is_scaled_residual(fitted_dae, digits):
     expected = (fitted_dae.reconstruct(X) - X) / 0.04
     np.testing.assert_allclose(fitted_dae.estimate_score(X), expected,
                                rtol=1e-5, atol=1e-4)
-    with pytest.raises(ValueError, match="'scale' parameter must be > 0"):
+    with pytest.raises(ValueError, match="'scale' parameter must be a float > 0"):
         fitted_dae.estimate_score(X, scale=0.0)
 
 

@@ -1,7 +1,8 @@
 """Autoencoder estimators (skorch underneath)."""
 
 from ._base import BaseAutoencoder
+from ._contractive import ContractiveAutoencoder
 from ._denoising import DenoisingAutoencoder
 from ._lossy import LossyAutoencoder
 
-__all__ = ["BaseAutoencoder", "DenoisingAutoencoder", "LossyAutoencoder"]
+__all__ = ["BaseAutoencoder", "ContractiveAutoencoder", "DenoisingAutoencoder", "LossyAutoencoder"]

@@ -1,13 +1,16 @@
 """Base class of the MLP autoencoder estimators."""
 
+from numbers import Real
+
 import numpy as np
+import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._base import BaseTorchMLP, batched_apply
 from ..nn import ACTIVATIONS, MLPAutoencoder, ReconstructionLoss
-from ..nn import reconstruction_loss
+from ..nn import batch_jacobian, reconstruction_loss
 from ..utils._compat import StrOptions, _fit_context
 
 #: The sampling ``lam`` used when nothing better is known. It is also the
@@ -206,8 +209,10 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
 
         For a regularised autoencoder, ``r(x) = x + (lam / 2) * grad log p(x)
         + o(lam)`` (Solinas et al., 2020, eq. 6), so the default scale is
-        ``default_lam() / 2``; for a DAE with Gaussian input noise ``sigma``
-        this is ``sigma**2`` (Alain & Bengio, 2014, Theorem 1).
+        ``default_lam() / 2``. For a DAE with Gaussian input noise ``sigma``
+        this is ``sigma**2`` (Alain & Bengio, 2014, Theorem 1); for the
+        reconstruction-contractive autoencoder, its ``contraction``
+        (Alain & Bengio, 2014, Theorem 2).
 
         Parameters
         ----------
@@ -221,14 +226,51 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         score : ndarray of shape (n_samples, n_features), dtype float32
             The estimated score.
         """
-        if scale is None:
-            scale = self.default_lam() / 2
-        if not scale > 0:
-            raise ValueError(
-                f"The 'scale' parameter must be > 0. Got {scale!r} instead.")
+        scale = self._check_scale(scale)
         X = self._validated(X)
         return self._apply(lambda xb: (self.module_.reconstruct(xb) - xb)
                            / scale, X)
+
+    def estimate_hessian(self, X, scale=None):
+        """Estimate the Hessian of ``log p`` as ``(dr/dx - I) / scale``.
+
+        Differentiating ``r(x) - x = scale * grad log p(x)`` gives the
+        Jacobian of the reconstruction as an estimate of the Hessian of the
+        log-density (Alain & Bengio, 2014, Section 3.3).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Points at which to estimate the Hessian.
+        scale : float, default=None
+            Divisor; ``None`` means ``default_lam() / 2``, as in
+            :meth:`estimate_score`.
+
+        Returns
+        -------
+        hessian : ndarray of shape (n_samples, n_features, n_features)
+            One matrix per row of ``X``, float32.
+        """
+        scale = self._check_scale(scale)
+        X = self._validated(X)
+        eye = torch.eye(X.shape[1], device=self.device_)
+        out = []
+        for start in range(0, len(X), 256):
+            xb = torch.from_numpy(X[start:start + 256]).to(self.device_)
+            J = batch_jacobian(self.module_.reconstruct, xb)
+            out.append(((J.detach() - eye) / scale).cpu().numpy())
+        return np.concatenate(out) if out else np.empty(
+            (0, X.shape[1], X.shape[1]), dtype=np.float32)
+
+    def _check_scale(self, scale):
+        if scale is None:
+            scale = self.default_lam() / 2
+        if isinstance(scale, bool) or not isinstance(scale, Real) or \
+                not scale > 0:
+            raise ValueError(
+                f"The 'scale' parameter must be a float > 0. Got {scale!r} "
+                "instead.")
+        return float(scale)
 
     def sample(self, n_samples=1, random_state=None):
         """Generate samples by reinjection with default settings.

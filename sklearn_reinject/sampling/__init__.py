@@ -2,7 +2,7 @@
 
 from ._base import BaseSampler
 from ._noise import GaussianNoiseSampler
-from ._reinjection import ReinjectionSampler, run_walks
+from ._reinjection import ReinjectionSampler, run_mh_walks, run_walks
 
 __all__ = ["BaseSampler", "GaussianNoiseSampler", "ReinjectionSampler",
-           "run_walks"]
+           "run_mh_walks", "run_walks"]

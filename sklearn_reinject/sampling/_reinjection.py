@@ -64,6 +64,68 @@ def run_walks(reconstruct, x0, n_steps, burn_in, lam, generator, output):
     return kept
 
 
+def run_mh_walks(reconstruct, x0, n_steps, burn_in, lam, generator,
+                 score_scale, n_integration_points=10, proposal="reinject",
+                 step_size=None):
+    """Metropolis-Hastings walks with an energy from the estimated score.
+
+    The score is ``s(x) = (r(x) - x) / score_scale``. The energy difference
+    between the state ``x`` and a proposal ``y`` is the line integral of
+    the score, discretised by the midpoint rule on ``n_integration_points``
+    points: ``E(y) - E(x) ~ -(1/n) sum_i s(x_i) . (y - x)``. A proposal is
+    accepted with probability ``min(1, exp(E(x) - E(y)) q(x|y) / q(y|x))``.
+
+    ``proposal="reinject"`` proposes ``y = r(x) + sqrt(lam) eps`` (not
+    symmetric: ``q(y|x) = N(y; r(x), lam I)``, so the ratio includes the
+    Hastings correction); ``"gaussian"`` proposes ``y = x + step_size eps``
+    (symmetric). Network evaluations per step and walk: ``n`` for the
+    integral, plus one (``r(y)``) for the reinjection proposal.
+
+    Returns
+    -------
+    kept : torch.Tensor of shape (n_steps - burn_in, n_walks, n_features)
+    accepted : torch.Tensor of shape (n_walks,)
+        Accepted proposals per walk.
+    """
+    n_walks, n_features = x0.shape
+    device, dtype = x0.device, x0.dtype
+    kept = torch.empty((n_steps - burn_in, n_walks, n_features),
+                       dtype=dtype, device=device)
+    accepted = torch.zeros(n_walks, dtype=dtype, device=device)
+    n = int(n_integration_points)
+    nodes = ((torch.arange(n, device=device, dtype=dtype) + 0.5) / n)
+    noise_std = math.sqrt(lam) if proposal == "reinject" else float(step_size)
+    x = x0
+    r_x = reconstruct(x) if proposal == "reinject" else None
+    for t in range(n_steps):
+        eps = torch.randn(x.shape, generator=generator, device=device,
+                          dtype=dtype)
+        if proposal == "reinject":
+            y = r_x + noise_std * eps
+        else:
+            y = x + noise_std * eps
+        delta = y - x
+        points = x[None] + nodes[:, None, None] * delta[None]
+        flat = points.reshape(-1, n_features)
+        score = (reconstruct(flat) - flat).reshape(n, n_walks, n_features)
+        # -(E(y) - E(x)) = mean_i s(x_i) . (y - x)
+        log_alpha = (score.mean(0) * delta).sum(1) / score_scale
+        if proposal == "reinject":
+            r_y = reconstruct(y)
+            log_alpha = log_alpha + (
+                ((y - r_x) ** 2).sum(1) - ((x - r_y) ** 2).sum(1)) / (2 * lam)
+        u = torch.rand(n_walks, generator=generator, device=device,
+                       dtype=dtype)
+        accept = torch.log(u) < log_alpha
+        accepted += accept.to(dtype)
+        x = torch.where(accept[:, None], y, x)
+        if proposal == "reinject":
+            r_x = torch.where(accept[:, None], r_y, r_x)
+        if t >= burn_in:
+            kept[t - burn_in] = x
+    return kept, accepted
+
+
 class ReinjectionSampler(BaseSampler):
     """Sample from an autoencoder by reinjecting its output with noise.
 
@@ -118,6 +180,22 @@ class ReinjectionSampler(BaseSampler):
         noise-free mean of the transition. ``"mean"`` gives cleaner
         samples (images without pixel noise) that are less spread around
         the data.
+    method : {"reinject", "mh"}, default="reinject"
+        ``"reinject"`` runs the chain above. ``"mh"`` is the corrected
+        sampler: each step proposes a move and accepts it with the
+        Metropolis-Hastings probability, the energy difference being the
+        line integral of the autoencoder's score estimate
+        ``(r(x) - x) / (default_lam() / 2)`` (Alain & Bengio, 2014,
+        Section 3.4). ``output`` does not apply: states are kept.
+    proposal : {"reinject", "gaussian"}, default="reinject"
+        MH proposal: a reinjection step ``r(x) + sqrt(lam) eps`` (with the
+        Hastings correction for its asymmetry) or a symmetric random walk
+        ``x + step_size eps``.
+    step_size : float, default=None
+        Std of the Gaussian proposal; ``None`` means ``sqrt(lam)``.
+    n_integration_points : int, default=10
+        Points of the midpoint rule for the energy difference (MH only);
+        each costs one network evaluation per step and walk.
     sampling_strategy : "auto" or dict, default="auto"
         Used by :meth:`fit_resample` only: ``"auto"`` raises every class to
         the majority count; a dict maps labels to target counts.
@@ -139,6 +217,14 @@ class ReinjectionSampler(BaseSampler):
         column names.
     init_data_ : ndarray of shape (n_init, n_features_in_)
         Rows of the training data used when ``init="data"``.
+    acceptance_rate_ : float
+        With ``method="mh"``: share of accepted proposals over all walks of
+        the last :meth:`sample` or :meth:`iter_samples` call.
+    walk_acceptance_rates_ : ndarray of shape (n_walks,)
+        With ``method="mh"``: the acceptance rate of each walk of that call.
+    network_evaluations_per_step_ : int
+        Autoencoder evaluations per walk and step: 1 for reinjection,
+        ``n_integration_points`` (+1 with the reinjection proposal) for MH.
 
     See Also
     --------
@@ -179,12 +265,18 @@ class ReinjectionSampler(BaseSampler):
         "n_chains": [Interval(Integral, 1, None, closed="left"), None],
         "init": [StrOptions({"normal", "uniform", "data"})],
         "output": [StrOptions({"mean", "state"})],
+        "method": [StrOptions({"reinject", "mh"})],
+        "proposal": [StrOptions({"reinject", "gaussian"})],
+        "step_size": [Interval(Real, 0, None, closed="neither"), None],
+        "n_integration_points": [Interval(Integral, 1, None, closed="left")],
         "verbose": ["verbose"],
     }
 
     def __init__(self, autoencoder, *, lam=0.1, n_steps=10, burn_in=2,
                  n_chains=None, init="normal", output="state",
-                 sampling_strategy="auto", random_state=None, verbose=0):
+                 method="reinject", proposal="reinject", step_size=None,
+                 n_integration_points=10, sampling_strategy="auto",
+                 random_state=None, verbose=0):
         self.autoencoder = autoencoder
         self.lam = lam
         self.n_steps = n_steps
@@ -192,6 +284,10 @@ class ReinjectionSampler(BaseSampler):
         self.n_chains = n_chains
         self.init = init
         self.output = output
+        self.method = method
+        self.proposal = proposal
+        self.step_size = step_size
+        self.n_integration_points = n_integration_points
         self.sampling_strategy = sampling_strategy
         self.random_state = random_state
         self.verbose = verbose
@@ -310,17 +406,38 @@ class ReinjectionSampler(BaseSampler):
             from tqdm.auto import tqdm
             starts = tqdm(starts, desc="reinjection", unit="chunk")
         module.eval()
+        mh = self.method == "mh"
+        if mh:
+            score_scale = float(ae.default_lam()) / 2
+            step_size = (math.sqrt(lam) if self.step_size is None
+                         else float(self.step_size))
+            acceptance = []
+        self.network_evaluations_per_step_ = (
+            self.n_integration_points + (self.proposal == "reinject")
+            if mh else 1)
         for start in starts:
             n_walks = min(chunk, n_walks_total - start)
             with torch.inference_mode():
                 x0 = self._init_walks(n_walks, n_features, generator, device,
                                       init_rng)
-                kept = run_walks(module.reconstruct, x0, self.n_steps,
-                                 self.burn_in, lam, generator, self.output)
+                if mh:
+                    kept, accepted = run_mh_walks(
+                        module.reconstruct, x0, self.n_steps, self.burn_in,
+                        lam, generator, score_scale,
+                        self.n_integration_points, self.proposal, step_size)
+                    acceptance.append(accepted / self.n_steps)
+                else:
+                    kept = run_walks(module.reconstruct, x0, self.n_steps,
+                                     self.burn_in, lam, generator,
+                                     self.output)
                 # One host synchronisation per chunk, not per step.
                 if not bool(torch.isfinite(kept).all()):
                     raise ChainDivergenceError(
                         f"Reinjection chains diverged to NaN or inf with "
                         f"lam={lam!r}. Lower 'lam', or check that the "
                         "autoencoder was trained on data of this scale.")
+                if mh:
+                    rates = torch.cat(acceptance).cpu().numpy()
+                    self.walk_acceptance_rates_ = rates
+                    self.acceptance_rate_ = float(rates.mean())
                 yield kept.reshape(-1, n_features).cpu().numpy()

@@ -1,0 +1,110 @@
+"""The Table I benchmark's code path on a tiny slice of MNIST."""
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+from sklearn_reinject.datasets import DatasetFileError, load_mnist
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _load_script(name):
+    spec = importlib.util.spec_from_file_location(
+        name, ROOT / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def mnist_available():
+    try:
+        load_mnist(subset="test")
+    except DatasetFileError as exc:
+        pytest.skip(f"MNIST files not found: {exc}")
+
+
+@pytest.mark.parametrize("profile", ["full", "quick"])
+def test_reproduce_table1_code_path(mnist_available, tmp_path, profile):
+    bench = _load_script("reproduce_table1")
+    out = tmp_path / profile
+    report = bench.main(["--profile", profile, "--device", "cpu",
+                         "--epoch-cap", "1", "--steps-per-epoch", "2",
+                         "--student-epochs", "2", "--walks-per-step", "5",
+                         "--n-train", "300", "--n-test", "200",
+                         "--out", str(out)])
+    saved = json.loads((out / "results.json").read_text())
+    assert saved["settings"] == report["settings"]
+    expected = {"teacher", "random generator", "deep AE", "shallow AE",
+                "deep DAE", "shallow DAE", "real data"}
+    assert set(saved["results"]) == expected
+    for name in expected - {"teacher"}:
+        curve = saved["results"][name]["curve"]
+        # 2 epochs (capped to 1) of 2 steps x 5 walks x 8 kept samples.
+        assert [seen for seen, _ in curve] == [80]
+        assert 0.0 <= curve[0][1] <= 1.0
+    for key in ("device", "versions", "wall_seconds", "command"):
+        assert key in saved
+    assert saved["settings"]["seeds"]["teacher"] >= 0
+    table = (out / "table1.md").read_text()
+    assert table.count("\n|") == 8 and "0.978" in table
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return
+    assert (out / "learning_curves.png").stat().st_size > 1000
+
+
+def test_reproduce_table1_help(capsys):
+    bench = _load_script("reproduce_table1")
+    with pytest.raises(SystemExit) as exc:
+        bench.parse_args(["--help"])
+    assert exc.value.code == 0
+    assert "--profile" in capsys.readouterr().out
+
+
+def test_loader_errors_name_file_and_folder(tmp_path):
+    with pytest.raises(DatasetFileError, match="No mnist folder at"):
+        load_mnist(tmp_path)
+    (tmp_path / "mnist").mkdir()
+    with pytest.raises(DatasetFileError,
+                       match="not found: .*train-images-idx3-ubyte.gz"):
+        load_mnist(tmp_path)
+    (tmp_path / "mnist" / "t10k-images-idx3-ubyte.gz").write_bytes(b"junk")
+    with pytest.raises(DatasetFileError,
+                       match="Could not read .*t10k-images"):
+        load_mnist(tmp_path, subset="test")
+
+
+def test_loader_reads_a_written_idx_file(tmp_path):
+    import gzip
+
+    import numpy as np
+
+    from sklearn_reinject.datasets import load_idx
+
+    data = np.arange(24, dtype=np.uint8).reshape(2, 3, 4)
+    header = b"\x00\x00\x08\x03" + np.array([2, 3, 4], ">u4").tobytes()
+    path = tmp_path / "x.gz"
+    with gzip.open(path, "wb") as f:
+        f.write(header + data.tobytes())
+    np.testing.assert_array_equal(load_idx(path), data)
+    with gzip.open(path, "wb") as f:
+        f.write(header + data.tobytes()[:-1])
+    with pytest.raises(Exception, match="announces shape"):
+        load_idx(path)
+
+
+def test_mnist_matches_published_statistics(mnist_available):
+    bunch = load_mnist()
+    assert bunch.X_train.shape == (60000, 784)
+    assert bunch.X_test.shape == (10000, 784)
+    assert bunch.X_train.dtype.name == "float32"
+    assert 0.0 == bunch.X_train.min() and bunch.X_train.max() == 1.0
+    # The data README's figures: mean pixel 33.318 (train), digit counts.
+    assert bunch.X_train.mean() * 255 == pytest.approx(33.318, abs=1e-3)
+    assert list(__import__("numpy").bincount(bunch.y_test)) == [
+        980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]

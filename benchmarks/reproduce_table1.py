@@ -95,6 +95,9 @@ def parse_args(argv=None):
                    help="use the first N training images (default: all)")
     p.add_argument("--n-test", type=int, default=None,
                    help="use the first N test images (default: all)")
+    p.add_argument("--from-json", type=Path, default=None,
+                   help="re-render the table and plot from a saved "
+                        "results.json instead of running")
     return p.parse_args(argv)
 
 
@@ -279,6 +282,10 @@ def plot_curves(report, path):
     ax.axhline(report["results"]["teacher"]["accuracy"], color="k", ls="--",
                lw=1, label="teacher")
     ax.set_yscale("logit")
+    ticks = [t for t in (0.1, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.97, 0.98, 0.99)
+             if ax.get_ylim()[0] <= t <= ax.get_ylim()[1]]
+    ax.set_yticks(ticks, [f"{t:g}" for t in ticks])
+    ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_xscale("log")
     ax.set_xlabel("synthetic samples seen by the student")
     ax.set_ylabel("test accuracy (logit scale)")
@@ -293,7 +300,10 @@ def plot_curves(report, path):
 
 def main(argv=None):
     args = parse_args(argv)
-    report = run(args)
+    if args.from_json is not None:
+        report = json.loads(args.from_json.read_text())
+    else:
+        report = run(args)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(report, indent=2))
     (args.out / "table1.md").write_text(table_markdown(report))

@@ -110,8 +110,8 @@ class IsotropicGaussianMixture:
     >>> gm = IsotropicGaussianMixture([[-2, 0], [2, 0]], stds=0.5)
     >>> gm.sample(3, random_state=0).shape
     (3, 2)
-    >>> gm.score([[2.0, 0.0]]).round(6).tolist()
-    [[0.0, 0.0]]
+    >>> float(abs(gm.score([[2.0, 0.0]])).max()) < 1e-6  # a mode
+    True
     """
 
     def __init__(self, means, stds=1.0, weights=None):

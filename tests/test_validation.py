@@ -12,7 +12,7 @@ from sklearn.exceptions import NotFittedError
 from ._estimators import all_estimators
 
 ESTIMATORS = all_estimators()
-IDS = [type(e).__name__ for e in ESTIMATORS]
+IDS = [f"{type(e).__name__}-{i}" for i, e in enumerate(ESTIMATORS)]
 HYPO = settings(max_examples=15, deadline=None)
 
 
@@ -28,7 +28,11 @@ def _data(n=40, d=4, seed=0):
 @pytest.fixture(scope="module")
 def fitted():
     X, y = _data()
-    return {type(e).__name__: _fit(clone(e), X, y) for e in ESTIMATORS}
+    fitted = {i: _fit(clone(e), X, y) for i, e in zip(IDS, ESTIMATORS)}
+    # Also by class name (the first instance of each class).
+    for i in reversed(IDS):
+        fitted[i.split("-")[0]] = fitted[i]
+    return fitted
 
 
 def _call(est, method, X):
@@ -54,31 +58,31 @@ def non_finite_matrices(draw, d=None):
     return X
 
 
-@pytest.mark.parametrize("estimator", ESTIMATORS, ids=IDS)
+@pytest.mark.parametrize("estimator, key", zip(ESTIMATORS, IDS), ids=IDS)
 @HYPO
 @given(X=non_finite_matrices())
-def test_non_finite_X_is_rejected_in_fit(estimator, X):
+def test_non_finite_X_is_rejected_in_fit(estimator, key, X):
     y = np.arange(len(X)) % 2
     with pytest.raises(ValueError, match=r"Input X contains (NaN|infinity)"):
         _fit(clone(estimator), X, y)
 
 
-@pytest.mark.parametrize("estimator", ESTIMATORS, ids=IDS)
+@pytest.mark.parametrize("estimator, key", zip(ESTIMATORS, IDS), ids=IDS)
 @HYPO
 @given(X=non_finite_matrices(d=4))
-def test_non_finite_X_is_rejected_after_fit(estimator, fitted, X):
-    est = fitted[type(estimator).__name__]
+def test_non_finite_X_is_rejected_after_fit(estimator, key, fitted, X):
+    est = fitted[key]
     for method in _after_fit_methods(est):
         with pytest.raises(ValueError, match="Input X contains"):
             _call(est, method, X)
 
 
-@pytest.mark.parametrize("estimator", ESTIMATORS, ids=IDS)
+@pytest.mark.parametrize("estimator, key", zip(ESTIMATORS, IDS), ids=IDS)
 @HYPO
 @given(d=st.integers(1, 9).filter(lambda d: d != 4),
        n=st.integers(2, 6))
-def test_wrong_number_of_features(estimator, fitted, d, n):
-    est = fitted[type(estimator).__name__]
+def test_wrong_number_of_features(estimator, key, fitted, d, n):
+    est = fitted[key]
     X = np.random.RandomState(0).rand(n, d)
     for method in _after_fit_methods(est):
         with pytest.raises(ValueError,
@@ -86,48 +90,48 @@ def test_wrong_number_of_features(estimator, fitted, d, n):
             _call(est, method, X)
 
 
-@pytest.mark.parametrize("estimator", ESTIMATORS, ids=IDS)
+@pytest.mark.parametrize("estimator, key", zip(ESTIMATORS, IDS), ids=IDS)
 @HYPO
 @given(X=arrays(np.float64, st.integers(1, 20),
                 elements=st.floats(0, 1)))
-def test_one_dimensional_X(estimator, X):
+def test_one_dimensional_X(estimator, key, X):
     with pytest.raises(ValueError, match="Expected 2D array, got 1D array"):
         _fit(clone(estimator), X, np.arange(len(X)) % 2)
 
 
-@pytest.mark.parametrize("estimator", ESTIMATORS, ids=IDS)
-def test_empty_X(estimator):
+@pytest.mark.parametrize("estimator, key", zip(ESTIMATORS, IDS), ids=IDS)
+def test_empty_X(estimator, key):
     with pytest.raises(ValueError, match="0 sample"):
         _fit(clone(estimator), np.empty((0, 3)), np.empty(0))
 
 
-@pytest.mark.parametrize("estimator", ESTIMATORS, ids=IDS)
+@pytest.mark.parametrize("estimator, key", zip(ESTIMATORS, IDS), ids=IDS)
 @pytest.mark.parametrize("fmt", ["csr", "csc", "coo"])
-def test_sparse_X(estimator, fmt):
+def test_sparse_X(estimator, key, fmt):
     X = sp.random(10, 4, density=0.5, format=fmt, random_state=0)
     with pytest.raises(TypeError, match="Sparse data was passed for X"):
         _fit(clone(estimator), X, np.arange(10) % 2)
 
 
-@pytest.mark.parametrize("estimator", ESTIMATORS, ids=IDS)
+@pytest.mark.parametrize("estimator, key", zip(ESTIMATORS, IDS), ids=IDS)
 @HYPO
 @given(dtype=st.sampled_from([np.float64, np.float32, np.int64, np.bool_]))
-def test_numeric_dtypes_are_accepted(estimator, dtype):
+def test_numeric_dtypes_are_accepted(estimator, key, dtype):
     X, y = _data(n=20)
     X = (X > 0.5).astype(dtype) if dtype in (np.int64, np.bool_) else \
         X.astype(dtype)
     _fit(clone(estimator), X, y)
 
 
-@pytest.mark.parametrize("estimator", ESTIMATORS, ids=IDS)
-def test_object_strings_are_rejected(estimator):
+@pytest.mark.parametrize("estimator, key", zip(ESTIMATORS, IDS), ids=IDS)
+def test_object_strings_are_rejected(estimator, key):
     X = np.array([["a", "b"], ["c", "d"], ["e", "f"]], dtype=object)
     with pytest.raises(ValueError, match="could not convert|Unable to convert"):
         _fit(clone(estimator), X, np.array([0, 1, 0]))
 
 
-@pytest.mark.parametrize("estimator", ESTIMATORS, ids=IDS)
-def test_use_before_fit(estimator):
+@pytest.mark.parametrize("estimator, key", zip(ESTIMATORS, IDS), ids=IDS)
+def test_use_before_fit(estimator, key):
     X, _ = _data(n=5)
     est = clone(estimator)
     methods = _after_fit_methods(est) + (["sample"] if hasattr(est, "sample")

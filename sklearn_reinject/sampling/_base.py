@@ -89,15 +89,17 @@ class BaseSampler(BaseEstimator):
         rng = check_random_state(
             self.random_state if random_state is None else random_state)
         out = np.empty((n_samples, self._n_features()), dtype=np.float32)
+        # Consecutive states of a walk are correlated: each chunk is
+        # scattered to random rows of the output (one copy, no second pass).
+        order = rng.permutation(n_samples)
         filled = 0
         for chunk in self._iter_chunks(n_samples, rng):
             take = min(len(chunk), n_samples - filled)
-            out[filled:filled + take] = chunk[:take]
+            out[order[filled:filled + take]] = chunk[:take]
             filled += take
             if filled >= n_samples:
                 break
-        # Consecutive states of a walk are correlated: shuffle the whole set.
-        return out[rng.permutation(n_samples)]
+        return out
 
     def score(self, X, y=None):
         """Minus the squared MMD between samples and real data (higher is better).

@@ -58,9 +58,15 @@ def run_walks(reconstruct, x0, n_steps, burn_in, lam, generator, output):
     for t in range(n_steps):
         mean = reconstruct(x)
         noise.normal_(generator=generator)
-        x = mean + std * noise
-        if t >= burn_in:
-            kept[t - burn_in] = mean if output == "mean" else x
+        if t < burn_in:
+            # r(x) is a fresh tensor: add the noise in place.
+            x = mean.add_(noise, alpha=std)
+        elif output == "state":
+            # Write the new state straight into its kept slot.
+            x = torch.add(mean, noise, alpha=std, out=kept[t - burn_in])
+        else:
+            kept[t - burn_in].copy_(mean)
+            x = mean.add_(noise, alpha=std)
     return kept
 
 
@@ -432,8 +438,12 @@ class ReinjectionSampler(BaseSampler):
                     kept = run_walks(module.reconstruct, x0, self.n_steps,
                                      self.burn_in, lam, generator,
                                      self.output)
-                # One host synchronisation per chunk, not per step.
-                if not bool(torch.isfinite(kept).all()):
+                # One host synchronisation per chunk, not per step. A sum is
+                # non-finite if any term is, and costs far less than an
+                # elementwise test; only then (or on float32 overflow of a
+                # finite sum) is the exact test run.
+                if not bool(torch.isfinite(kept.sum())) and \
+                        not bool(torch.isfinite(kept).all()):
                     raise ChainDivergenceError(
                         f"Reinjection chains diverged to NaN or inf with "
                         f"lam={lam!r}. Lower 'lam', or check that the "

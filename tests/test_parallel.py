@@ -1,0 +1,68 @@
+"""Searches on a Dask cluster, and CUDA left alone until fit."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from sklearn.frozen import FrozenEstimator
+from sklearn.model_selection import GridSearchCV
+
+from sklearn_reinject import (DenoisingAutoencoder, ReinjectionSampler,
+                              SoftTargetClassifier, SyntheticDistiller)
+
+
+def test_import_and_init_never_touch_cuda():
+    code = """
+import torch
+def boom(*args, **kwargs):
+    raise AssertionError("CUDA was queried")
+torch.cuda.is_available = boom
+torch.cuda.device_count = boom
+torch.cuda.init = boom
+import sklearn_reinject as sr
+from sklearn.base import clone
+for est in [sr.LossyAutoencoder(), sr.DenoisingAutoencoder(),
+            sr.ContractiveAutoencoder(), sr.SoftTargetClassifier(),
+            sr.ReinjectionSampler(sr.LossyAutoencoder()),
+            sr.GaussianNoiseSampler(), sr.SyntheticDistiller()]:
+    clone(est).get_params()
+print("ok")
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                         text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"
+
+
+@pytest.fixture(scope="module")
+def search_setup(digits):
+    X_train, _, y_train, _ = digits
+    teacher = SoftTargetClassifier(max_epochs=10, device="cpu",
+                                   random_state=0).fit(X_train, y_train)
+    ae = DenoisingAutoencoder(hidden_layer_sizes=(32,), loss="bce",
+                              max_epochs=10, device="cpu",
+                              random_state=0).fit(X_train)
+    distiller = SyntheticDistiller(
+        FrozenEstimator(teacher), ReinjectionSampler(FrozenEstimator(ae)),
+        SoftTargetClassifier(max_epochs=5, device="cpu"), n_samples=1000,
+        random_state=0)
+    grid = {"sampler__lam": [0.01, 0.1, 1.0]}
+    return distiller, grid, X_train, y_train
+
+
+def test_grid_search_on_dask_matches_serial(search_setup):
+    distributed = pytest.importorskip("distributed")
+    import joblib
+
+    distiller, grid, X, y = search_setup
+    serial = GridSearchCV(distiller, grid, cv=2, n_jobs=1).fit(X, y)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1,
+                                  processes=True, dashboard_address=None) \
+            as cluster, distributed.Client(cluster):
+        with joblib.parallel_backend("dask"):
+            parallel = GridSearchCV(distiller, grid, cv=2, n_jobs=-1).fit(
+                X, y)
+    np.testing.assert_allclose(parallel.cv_results_["mean_test_score"],
+                               serial.cv_results_["mean_test_score"])
+    assert parallel.best_params_ == serial.best_params_

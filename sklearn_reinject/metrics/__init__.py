@@ -1,5 +1,14 @@
 """Measures of how close synthetic samples are to real data."""
 
-from ._mmd import median_heuristic, mmd2_unbiased
+from ._distances import energy_distance, frechet_distance, sliced_wasserstein
+from ._fidelity import (autocorrelation, class_balance,
+                        classifier_two_sample_auc, effective_sample_size,
+                        precision_recall_density_coverage)
+from ._mmd import median_heuristic, mmd2_unbiased, mmd_permutation_test
+from ._scorers import SampleScorer, get_sample_scorer
 
-__all__ = ["median_heuristic", "mmd2_unbiased"]
+__all__ = ["SampleScorer", "autocorrelation", "class_balance",
+           "classifier_two_sample_auc", "effective_sample_size",
+           "energy_distance", "frechet_distance", "get_sample_scorer",
+           "median_heuristic", "mmd2_unbiased", "mmd_permutation_test",
+           "precision_recall_density_coverage", "sliced_wasserstein"]

@@ -1,4 +1,6 @@
-"""Maximum mean discrepancy with an RBF kernel."""
+"""Maximum mean discrepancy with RBF kernels."""
+
+from numbers import Integral, Real
 
 import numpy as np
 import torch
@@ -7,9 +9,18 @@ from sklearn.utils import check_array, check_random_state
 _BLOCK = 2048
 
 
-def _as_tensor(X, name):
+def _as_tensor(X, name, device="cpu"):
     X = check_array(X, dtype=np.float64, input_name=name)
-    return torch.from_numpy(X)
+    return torch.from_numpy(X).to(device)
+
+
+def _pair_arrays(X, Y, device="cpu"):
+    A, B = _as_tensor(X, "X", device), _as_tensor(Y, "Y", device)
+    if A.shape[1] != B.shape[1]:
+        raise ValueError(
+            f"X and Y must have the same number of features. Got "
+            f"{A.shape[1]} and {B.shape[1]}.")
+    return A, B
 
 
 def _sq_dists(A, B):
@@ -45,24 +56,48 @@ def median_heuristic(X, max_samples=1000, random_state=0):
     return med if med > 0 else 1.0
 
 
-def _kernel_sum(A, B, gamma, exclude_diag=False):
+def _gammas(bandwidth, A, B):
+    if isinstance(bandwidth, str):
+        if bandwidth != "median":
+            raise ValueError(
+                "The 'bandwidth' parameter must be a positive float, a "
+                f"sequence of them, or 'median'. Got {bandwidth!r} instead.")
+        bandwidth = [median_heuristic(torch.cat([A, B]).cpu().numpy())]
+    widths = np.atleast_1d(np.asarray(bandwidth, dtype=np.float64))
+    if widths.size == 0 or not np.all(np.isfinite(widths)) or \
+            not np.all(widths > 0):
+        raise ValueError(
+            "The 'bandwidth' parameter must be a positive float, a sequence "
+            f"of them, or 'median'. Got {bandwidth!r} instead.")
+    return 1.0 / (2.0 * widths ** 2)
+
+
+def _kernel(d2, gammas):
+    """Average of RBF kernels over the bandwidths."""
+    return sum(torch.exp(-g * d2) for g in gammas) / len(gammas)
+
+
+def _kernel_sum(A, B, gammas):
     total = 0.0
     for i in range(0, len(A), _BLOCK):
-        Ai = A[i:i + _BLOCK]
         for j in range(0, len(B), _BLOCK):
-            K = torch.exp(-gamma * _sq_dists(Ai, B[j:j + _BLOCK]))
-            total += float(K.sum())
-    if exclude_diag:
-        total -= len(A)  # k(x, x) = 1 for the RBF kernel
+            total += float(_kernel(_sq_dists(A[i:i + _BLOCK],
+                                             B[j:j + _BLOCK]), gammas).sum())
     return total
 
 
-def mmd2_unbiased(X, Y, bandwidth="median"):
+def _mmd2_from_sums(kxx, kyy, kxy, m, n):
+    # k(x, x) = 1 for every RBF kernel: drop the diagonal for the U-statistic.
+    return ((kxx - m) / (m * (m - 1)) + (kyy - n) / (n * (n - 1))
+            - 2.0 * kxy / (m * n))
+
+
+def mmd2_unbiased(X, Y, bandwidth="median", *, device="cpu"):
     """Unbiased estimate of the squared MMD with an RBF kernel.
 
-    ``k(x, y) = exp(-||x - y||**2 / (2 * bandwidth**2))`` (Gretton et al.,
-    2012, eq. 3). Kernel blocks are computed in chunks, so memory stays
-    bounded for large inputs.
+    ``k(x, y) = exp(-||x - y||**2 / (2 * h**2))`` (Gretton et al., 2012,
+    eq. 3); with several bandwidths ``h``, the average of their kernels.
+    Kernel blocks are computed in chunks, so memory stays bounded.
 
     Parameters
     ----------
@@ -70,9 +105,12 @@ def mmd2_unbiased(X, Y, bandwidth="median"):
         First sample (at least 2 rows).
     Y : array-like of shape (n_samples_Y, n_features)
         Second sample (at least 2 rows).
-    bandwidth : float or "median", default="median"
-        Kernel width; ``"median"`` uses the median pairwise distance of the
-        pooled sample.
+    bandwidth : float, sequence of float or "median", default="median"
+        Kernel width(s); ``"median"`` uses the median pairwise distance of
+        the pooled sample.
+    device : str, default="cpu"
+        Torch device for the kernel computations (float64). A GPU pays for
+        large samples.
 
     Returns
     -------
@@ -80,28 +118,68 @@ def mmd2_unbiased(X, Y, bandwidth="median"):
         The unbiased estimate; it can be slightly negative when the two
         distributions are equal.
     """
-    Xt, Yt = _as_tensor(X, "X"), _as_tensor(Y, "Y")
-    if Xt.shape[1] != Yt.shape[1]:
-        raise ValueError(
-            f"X and Y must have the same number of features. Got "
-            f"{Xt.shape[1]} and {Yt.shape[1]}.")
-    m, n = len(Xt), len(Yt)
+    A, B = _pair_arrays(X, Y, device)
+    m, n = len(A), len(B)
     if m < 2 or n < 2:
         raise ValueError(
             f"mmd2_unbiased needs at least 2 rows in X and Y. Got {m} and "
             f"{n}.")
-    if isinstance(bandwidth, str):
-        if bandwidth != "median":
-            raise ValueError(
-                "The 'bandwidth' parameter must be a positive float or "
-                f"'median'. Got {bandwidth!r} instead.")
-        bandwidth = median_heuristic(torch.cat([Xt, Yt]).numpy())
-    if not bandwidth > 0:
+    gammas = _gammas(bandwidth, A, B)
+    return _mmd2_from_sums(_kernel_sum(A, A, gammas),
+                           _kernel_sum(B, B, gammas),
+                           _kernel_sum(A, B, gammas), m, n)
+
+
+def mmd_permutation_test(X, Y, bandwidth="median", *, n_permutations=200,
+                         random_state=None):
+    """Unbiased MMD² and its permutation-test p-value.
+
+    Under the null hypothesis that ``X`` and ``Y`` come from one
+    distribution, the pooled rows are exchangeable: the p-value is the share
+    of random relabellings whose MMD² is at least the observed one, counting
+    the observed labelling itself (so it is never 0). The pooled kernel
+    matrix is computed once, so this needs ``(m + n)**2`` memory.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples_X, n_features)
+        First sample.
+    Y : array-like of shape (n_samples_Y, n_features)
+        Second sample.
+    bandwidth : float, sequence of float or "median", default="median"
+        As for :func:`mmd2_unbiased`.
+    n_permutations : int, default=200
+        Random relabellings.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the relabellings.
+
+    Returns
+    -------
+    mmd2 : float
+        The observed unbiased MMD².
+    p_value : float
+        ``(1 + #{perm MMD² >= observed}) / (1 + n_permutations)``.
+    """
+    if not isinstance(n_permutations, Integral) or n_permutations < 1:
+        raise ValueError("The 'n_permutations' parameter must be an int >= "
+                         f"1. Got {n_permutations!r} instead.")
+    A, B = _pair_arrays(X, Y)
+    m, n = len(A), len(B)
+    if m < 2 or n < 2:
         raise ValueError(
-            "The 'bandwidth' parameter must be a positive float or "
-            f"'median'. Got {bandwidth!r} instead.")
-    gamma = 1.0 / (2.0 * float(bandwidth) ** 2)
-    kxx = _kernel_sum(Xt, Xt, gamma, exclude_diag=True) / (m * (m - 1))
-    kyy = _kernel_sum(Yt, Yt, gamma, exclude_diag=True) / (n * (n - 1))
-    kxy = _kernel_sum(Xt, Yt, gamma) / (m * n)
-    return kxx + kyy - 2.0 * kxy
+            f"mmd_permutation_test needs at least 2 rows in X and Y. Got {m}"
+            f" and {n}.")
+    Z = torch.cat([A, B])
+    K = _kernel(_sq_dists(Z, Z), _gammas(bandwidth, A, B))
+
+    def stat(idx):
+        a, b = idx[:m], idx[m:]
+        return _mmd2_from_sums(float(K[a][:, a].sum()),
+                               float(K[b][:, b].sum()),
+                               float(K[a][:, b].sum()), m, n)
+
+    observed = stat(torch.arange(m + n))
+    rng = check_random_state(random_state)
+    exceed = sum(stat(torch.from_numpy(rng.permutation(m + n))) >= observed
+                 for _ in range(n_permutations))
+    return observed, (1 + exceed) / (1 + n_permutations)

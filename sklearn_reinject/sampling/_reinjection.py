@@ -391,7 +391,46 @@ class ReinjectionSampler(BaseSampler):
         idx = init_rng.randint(len(self.init_data_), size=n_walks)
         return torch.from_numpy(self.init_data_[idx]).to(device)
 
+    def sample_chains(self, n_walks, random_state=None):
+        """Run walks and return their kept states in walk order.
+
+        For chain diagnostics (:func:`~sklearn_reinject.metrics.
+        autocorrelation`, :func:`~sklearn_reinject.metrics.
+        effective_sample_size`): no shuffling, one row per walk.
+
+        Parameters
+        ----------
+        n_walks : int
+            Number of walks.
+        random_state : int, RandomState instance or None, default=None
+            Seed for this call; ``None`` uses the ``random_state`` parameter.
+
+        Returns
+        -------
+        chains : ndarray of shape (n_walks, n_steps - burn_in, n_features_in_)
+            The kept states of each walk, in step order.
+        """
+        from sklearn.utils import check_random_state
+
+        from ._base import check_n_samples
+
+        n_walks = check_n_samples(n_walks, "n_walks")
+        check_is_fitted(self)
+        rng = check_random_state(
+            self.random_state if random_state is None else random_state)
+        return np.concatenate([k.permute(1, 0, 2).cpu().numpy()
+                               for k in self._run_chunks(n_walks, rng)])
+
     def _iter_chunks(self, n_samples, rng):
+        self._validate_params()
+        self._check_params()
+        n_walks_total = math.ceil(n_samples / (self.n_steps - self.burn_in))
+        n_features = self._n_features()
+        for kept in self._run_chunks(n_walks_total, rng):
+            yield kept.reshape(-1, n_features).cpu().numpy()
+
+    def _run_chunks(self, n_walks_total, rng):
+        """Yield kept-state tensors (steps, walks, features) chunk by chunk."""
         self._validate_params()
         self._check_params()
         ae = self._fitted_autoencoder()
@@ -403,8 +442,6 @@ class ReinjectionSampler(BaseSampler):
         module, device = ae.module_, ae.device_
         n_features = ae.n_features_in_
         lam = self._lam()
-        kept_per_walk = self.n_steps - self.burn_in
-        n_walks_total = math.ceil(n_samples / kept_per_walk)
         chunk = self._chunk_walks(n_walks_total, n_features)
         walk_seed, init_seed = draw_seeds(rng, 2)
         generator = torch_generator(walk_seed, device)
@@ -452,4 +489,4 @@ class ReinjectionSampler(BaseSampler):
                     rates = torch.cat(acceptance).cpu().numpy()
                     self.walk_acceptance_rates_ = rates
                     self.acceptance_rate_ = float(rates.mean())
-                yield kept.reshape(-1, n_features).cpu().numpy()
+                yield kept

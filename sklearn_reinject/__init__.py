@@ -6,7 +6,7 @@ original data.
 """
 
 from .autoencoder import (ContractiveAutoencoder, DenoisingAutoencoder,
-                          LossyAutoencoder)
+                          LossyAutoencoder, VariationalAutoencoder)
 from .distillation import SoftTargetClassifier, SyntheticDistiller
 from .exceptions import ChainDivergenceError, TrainingDivergedError
 from .sampling import GaussianNoiseSampler, ReinjectionSampler
@@ -23,5 +23,6 @@ __all__ = [
     "SoftTargetClassifier",
     "SyntheticDistiller",
     "TrainingDivergedError",
+    "VariationalAutoencoder",
     "__version__",
 ]

@@ -1,7 +1,7 @@
 """Small, fast instances of every public estimator, shared by the tests."""
 
 from sklearn_reinject import (ContractiveAutoencoder, DenoisingAutoencoder,
-                              GaussianNoiseSampler,
+                              GaussianNoiseSampler, VariationalAutoencoder,
                               LossyAutoencoder, ReinjectionSampler,
                               SoftTargetClassifier, SyntheticDistiller)
 
@@ -19,6 +19,7 @@ def all_estimators():
         small_autoencoder(DenoisingAutoencoder, preact_noise_std=0.1,
                           salt_pepper_prob=0.05),
         small_autoencoder(ContractiveAutoencoder, contraction=0.05),
+        small_autoencoder(VariationalAutoencoder, loss="mse"),
         ReinjectionSampler(small_autoencoder(), random_state=0),
         ReinjectionSampler(small_autoencoder(), method="mh", n_steps=4,
                            burn_in=1, random_state=0),

@@ -4,5 +4,7 @@ from ._base import BaseAutoencoder
 from ._contractive import ContractiveAutoencoder
 from ._denoising import DenoisingAutoencoder
 from ._lossy import LossyAutoencoder
+from ._variational import VariationalAutoencoder
 
-__all__ = ["BaseAutoencoder", "ContractiveAutoencoder", "DenoisingAutoencoder", "LossyAutoencoder"]
+__all__ = ["BaseAutoencoder", "ContractiveAutoencoder", "DenoisingAutoencoder", "LossyAutoencoder",
+           "VariationalAutoencoder"]

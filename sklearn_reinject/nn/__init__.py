@@ -1,12 +1,14 @@
 """Plain PyTorch building blocks (no scikit-learn imports here)."""
 
-from ._losses import (ReconstructionLoss, SoftCrossEntropy,
-                      reconstruction_loss, soft_cross_entropy)
+from ._losses import (NegativeELBO, ReconstructionLoss, SoftCrossEntropy,
+                      gaussian_kl, negative_elbo, reconstruction_loss,
+                      soft_cross_entropy)
 from ._jacobian import batch_jacobian, jacobian_frobenius_sq
 from ._modules import (ACTIVATIONS, MLPAutoencoder, MLPClassifierModule,
-                       materialize_)
+                       VAEModule, materialize_)
 
 __all__ = ["ACTIVATIONS", "MLPAutoencoder", "MLPClassifierModule",
+           "NegativeELBO", "VAEModule", "gaussian_kl", "negative_elbo",
            "ReconstructionLoss", "SoftCrossEntropy", "batch_jacobian",
            "jacobian_frobenius_sq", "materialize_",
            "reconstruction_loss", "soft_cross_entropy"]

@@ -51,3 +51,35 @@ class SoftCrossEntropy(nn.Module):
 
     def forward(self, logits, target_proba):
         return soft_cross_entropy(logits, target_proba, self.temperature)
+
+
+def gaussian_kl(mu, logvar):
+    """``KL(N(mu, exp(logvar)) || N(0, I))`` per sample, in closed form."""
+    return -0.5 * (1 + logvar - mu ** 2 - torch.exp(logvar)).sum(dim=-1)
+
+
+def negative_elbo(output, mu, logvar, target, loss, beta=1.0):
+    """Per-sample negative ELBO: reconstruction NLL + beta * KL.
+
+    ``loss="bce"``: Bernoulli likelihood (``output`` holds logits);
+    ``loss="mse"``: Gaussian likelihood of unit variance, whose negative
+    log-likelihood is ``0.5 * ||x - output||**2`` up to a constant.
+    """
+    rec = reconstruction_loss(output, target, loss)
+    if loss == "mse":
+        rec = 0.5 * rec
+    return rec + beta * gaussian_kl(mu, logvar)
+
+
+class NegativeELBO(nn.Module):
+    """Mean over the batch of :func:`negative_elbo`."""
+
+    def __init__(self, loss="bce", beta=1.0):
+        super().__init__()
+        self.loss = loss
+        self.beta = beta
+
+    def forward(self, y_pred, target):
+        output, mu, logvar = y_pred
+        return negative_elbo(output, mu, logvar, target, self.loss,
+                             self.beta).mean()

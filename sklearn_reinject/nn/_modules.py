@@ -145,3 +145,55 @@ class MLPClassifierModule(nn.Module):
 
     def forward(self, x):
         return self.net(x)
+
+
+class VAEModule(nn.Module):
+    """Gaussian-encoder variational autoencoder with an MLP on each side.
+
+    ``hidden_layer_sizes[:-1]`` are the encoder's hidden widths and the last
+    entry is the latent dimension; the decoder mirrors them. In training,
+    ``forward`` samples ``z = mu + exp(logvar / 2) * eps`` (the
+    reparameterisation trick, with ``noise_generator``); in eval mode it
+    uses ``z = mu``. ``forward`` returns ``(output, mu, logvar)``.
+    """
+
+    def __init__(self, n_features, hidden_layer_sizes, activation="relu",
+                 output_activation="identity", output_logits=False):
+        super().__init__()
+        *hidden, latent = hidden_layer_sizes
+        self.latent_dim = latent
+        body = (n_features, *hidden)
+        self.body = (_mlp(body, activation, activation) if hidden
+                     else nn.Sequential())
+        self.mu = nn.Linear(body[-1], latent, device="meta")
+        self.logvar = nn.Linear(body[-1], latent, device="meta")
+        self.decoder = _mlp((latent, *hidden[::-1], n_features), activation,
+                            None)
+        self.output_activation = make_activation(output_activation)
+        self.output_logits = output_logits
+        self.noise_generator = None
+
+    def posterior(self, x):
+        h = self.body(x)
+        return self.mu(h), self.logvar(h)
+
+    def encode(self, x):
+        return self.posterior(x)[0]
+
+    def decode(self, z):
+        return self.output_activation(self.decoder(z))
+
+    def reconstruct(self, x):
+        return self.decode(self.encode(x))
+
+    def forward(self, x):
+        mu, logvar = self.posterior(x)
+        z = mu
+        if self.training:
+            eps = torch.randn(mu.shape, generator=self.noise_generator,
+                              device=mu.device, dtype=mu.dtype)
+            z = mu + torch.exp(0.5 * logvar) * eps
+        out = self.decoder(z)
+        if not self.output_logits:
+            out = self.output_activation(out)
+        return out, mu, logvar

@@ -177,9 +177,11 @@ class ReinjectionSampler(BaseSampler):
     n_chains : int, default=None
         Walks run together in one batch. ``None`` sizes the batch from a
         64 MiB working-memory budget (and never more walks than needed).
-    init : {"normal", "uniform", "data"}, default="normal"
-        Start of each walk: ``N(0, I)``, ``U(0, 1)``, or random rows of the
-        data passed to :meth:`fit` (at most 10,000 are kept).
+    init : {"normal", "uniform", "data", "prior"}, default="normal"
+        Start of each walk: ``N(0, I)``, ``U(0, 1)``, random rows of the
+        data passed to :meth:`fit` (at most 10,000 are kept), or, for a
+        :class:`~sklearn_reinject.VariationalAutoencoder`, its ancestral
+        samples (decoded ``z ~ N(0, I)``), which reinjection then refines.
     output : {"state", "mean"}, default="state"
         What each kept step contributes: the chain's state ``x_{t+1}``
         itself (the Langevin chain's marginal), or ``r(x_t)``, the
@@ -271,7 +273,7 @@ class ReinjectionSampler(BaseSampler):
         "n_steps": [Interval(Integral, 1, None, closed="left")],
         "burn_in": [Interval(Integral, 0, None, closed="left")],
         "n_chains": [Interval(Integral, 1, None, closed="left"), None],
-        "init": [StrOptions({"normal", "uniform", "data"})],
+        "init": [StrOptions({"normal", "uniform", "data", "prior"})],
         "output": [StrOptions({"mean", "state"})],
         "method": [StrOptions({"reinject", "mh"})],
         "proposal": [StrOptions({"reinject", "gaussian"})],
@@ -384,6 +386,14 @@ class ReinjectionSampler(BaseSampler):
         if self.init == "uniform":
             return torch.rand((n_walks, n_features), generator=generator,
                               device=device)
+        if self.init == "prior":
+            ae = self._fitted_autoencoder()
+            if not hasattr(ae, "_decode_prior"):
+                raise ValueError(
+                    "init='prior' decodes draws from a latent prior, which "
+                    f"{type(ae).__name__} does not have; use a "
+                    "VariationalAutoencoder or another init.")
+            return ae._decode_prior(n_walks, generator)
         if not hasattr(self, "init_data_"):
             raise NotFittedError(
                 "init='data' starts walks from training rows: call "

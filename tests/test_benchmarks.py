@@ -108,3 +108,28 @@ def test_mnist_matches_published_statistics(mnist_available):
     assert bunch.X_train.mean() * 255 == pytest.approx(33.318, abs=1e-3)
     assert list(__import__("numpy").bincount(bunch.y_test)) == [
         980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+
+
+def test_compare_generators_code_path(mnist_available, tmp_path):
+    bench = _load_script("compare_generators")
+    out = tmp_path / "compare"
+    report = bench.main(["--profile", "quick", "--device", "cpu",
+                         "--epoch-cap", "1", "--budget", "400",
+                         "--n-eval", "150", "--n-train", "600",
+                         "--out", str(out)])
+    saved = json.loads((out / "results.json").read_text())
+    assert set(saved["results"]) == set(report["results"])
+    assert len(saved["results"]) == 15
+    for res in saved["results"].values():
+        for key, _, _ in bench.COLUMNS:
+            assert key in res
+        assert 0.0 <= res["student_accuracy"] <= 1.0
+        assert 0.0 <= res["c2st_auc"] <= 1.0
+    table = (out / "comparison.md").read_text()
+    rows = [line for line in table.splitlines() if line.startswith("|")]
+    assert "Best in each column:" in table and len(rows) == 2 + 15
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return
+    assert (out / "samples.png").stat().st_size > 1000

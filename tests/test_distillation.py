@@ -224,3 +224,11 @@ def test_partial_fit_rejects_unknown_labels(digits):
     student = mlp().partial_fit(X, y, classes=np.arange(10))
     with pytest.raises(ValueError, match=r"labels \[11\] that are not in"):
         student.partial_fit(X[:2], np.array([1, 11]))
+
+
+def test_frozen_sampler_is_used_as_is(digits, teacher, dae):
+    sampler = ReinjectionSampler(dae, lam=0.08).fit(digits[0])
+    distiller = SyntheticDistiller(
+        FrozenEstimator(teacher), FrozenEstimator(sampler), mlp(max_epochs=2),
+        n_samples=300, random_state=0).fit(digits[0], digits[2])
+    assert distiller.sampler_.estimator is sampler

@@ -167,13 +167,16 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
                 f"[{X.min():g}, {X.max():g}].")
 
         def per_sample(xb):
-            # Summed in float64 so that a row's score does not depend on the
-            # batch it was computed in beyond float32 rounding of r(x).
-            out = self.module_(xb).double()
-            return reconstruction_loss(out, xb.double(), self.loss)[:, None]
+            return self._per_sample_loss(xb)[:, None]
 
         return -batched_apply(per_sample, X, self.device_,
                               out_dtype=np.float64).ravel()
+
+    def _per_sample_loss(self, xb):
+        # Summed in float64 so that a row's score does not depend on the
+        # batch it was computed in beyond float32 rounding of r(x).
+        out = self.module_(xb).double()
+        return reconstruction_loss(out, xb.double(), self.loss)
 
     def score(self, X, y=None):
         """Minus the mean reconstruction loss on ``X`` (higher is better).

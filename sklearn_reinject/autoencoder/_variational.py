@@ -146,22 +146,12 @@ class VariationalAutoencoder(BaseAutoencoder):
         scores : ndarray of shape (n_samples,)
             ``-(reconstruction NLL + beta * KL)``; higher is better.
         """
-        X = self._validated(X)
-        if self.loss == "bce" and (X.min() < 0 or X.max() > 1):
-            raise ValueError(
-                "loss='bce' scores need X in [0, 1]. Got values in "
-                f"[{X.min():g}, {X.max():g}].")
+        return super().score_samples(X)
 
-        def per_sample(xb):
-            out, mu, logvar = self.module_(xb)
-            return negative_elbo(out.double(), mu.double(), logvar.double(),
-                                 xb.double(), self.loss,
-                                 float(self.beta))[:, None]
-
-        from .._base import batched_apply
-
-        return -batched_apply(per_sample, X, self.device_,
-                              out_dtype=np.float64).ravel()
+    def _per_sample_loss(self, xb):
+        out, mu, logvar = self.module_(xb)
+        return negative_elbo(out.double(), mu.double(), logvar.double(),
+                             xb.double(), self.loss, float(self.beta))
 
     def _decode_prior(self, n, generator):
         """Decode ``n`` draws of ``z ~ N(0, I)`` on the module's device."""

@@ -194,7 +194,8 @@ class SyntheticDistiller(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         t_seed, s_seed, st_seed, sample_seed = draw_seeds(self.random_state, 4)
 
         self.teacher_ = _with_seed(clone(teacher), t_seed).fit(X, y)
-        self.sampler_ = _with_seed(clone(sampler), s_seed).fit(X)
+        # y is passed as None, positionally: FrozenEstimator.fit requires it.
+        self.sampler_ = _with_seed(clone(sampler), s_seed).fit(X, None)
         X_syn = np.asarray(self.sampler_.sample(self.n_samples,
                                                 random_state=sample_seed),
                            dtype=np.float32)

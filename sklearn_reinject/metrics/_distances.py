@@ -4,7 +4,6 @@ from numbers import Integral
 
 import numpy as np
 import torch
-from scipy import linalg
 from sklearn.utils import check_array, check_random_state
 
 from ._mmd import _pair_arrays
@@ -149,8 +148,8 @@ def frechet_distance(X, Y, *, transformer=None):
     S_y = np.atleast_2d(np.cov(Y, rowvar=False))
     # Tr((S_x S_y)^1/2) = sum of sqrt of the eigenvalues of
     # S_x^1/2 S_y S_x^1/2, a symmetric PSD matrix: stable, always real.
-    root_x = linalg.sqrtm(S_x)
-    root_x = np.real(root_x)
+    w, V = np.linalg.eigh(S_x)
+    root_x = (V * np.sqrt(np.clip(w, 0, None))) @ V.T
     eig = np.linalg.eigvalsh(root_x @ S_y @ root_x)
     tr_cross = np.sum(np.sqrt(np.clip(eig, 0, None)))
     return float(np.sum((mu_x - mu_y) ** 2) + np.trace(S_x) + np.trace(S_y)

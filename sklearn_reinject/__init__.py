@@ -8,7 +8,8 @@ original data.
 from .autoencoder import (ContractiveAutoencoder, DenoisingAutoencoder,
                           LossyAutoencoder, VariationalAutoencoder)
 from .distillation import SoftTargetClassifier, SyntheticDistiller
-from .exceptions import ChainDivergenceError, TrainingDivergedError
+from .exceptions import (ChainDivergenceError, SamplingWarning,
+                         TrainingDivergedError)
 from .sampling import GaussianNoiseSampler, ReinjectionSampler
 
 __version__ = "0.1.0"
@@ -20,6 +21,7 @@ __all__ = [
     "GaussianNoiseSampler",
     "LossyAutoencoder",
     "ReinjectionSampler",
+    "SamplingWarning",
     "SoftTargetClassifier",
     "SyntheticDistiller",
     "TrainingDivergedError",

@@ -7,7 +7,7 @@ would already catch, following skorch's ``NotInitializedError``.
 from sklearn.exceptions import NotFittedError
 
 __all__ = ["ReinjectError", "ChainDivergenceError", "TrainingDivergedError",
-           "NotFittedError"]
+           "SamplingWarning", "NotFittedError"]
 
 
 class ReinjectError(Exception):
@@ -25,3 +25,11 @@ class ChainDivergenceError(ReinjectError, FloatingPointError):
 
 class TrainingDivergedError(ReinjectError, FloatingPointError):
     """The training loss became NaN or infinite, or no epoch finished."""
+
+
+class SamplingWarning(UserWarning):
+    """Samples look wrong without being non-finite.
+
+    Raised as a warning when many samples fall far outside the range of the
+    training data, the sign of a ``lam`` far too large for the data.
+    """

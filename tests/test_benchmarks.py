@@ -27,6 +27,8 @@ def mnist_available():
         pytest.skip(f"MNIST files not found: {exc}")
 
 
+# Large lam (or 1-epoch autoencoders) on purpose: the warning is expected.
+@pytest.mark.filterwarnings("ignore::sklearn_reinject.SamplingWarning")
 @pytest.mark.parametrize("profile", ["full", "quick"])
 def test_reproduce_table1_code_path(mnist_available, tmp_path, profile):
     bench = _load_script("reproduce_table1")
@@ -110,6 +112,8 @@ def test_mnist_matches_published_statistics(mnist_available):
         980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 
 
+# Large lam (or 1-epoch autoencoders) on purpose: the warning is expected.
+@pytest.mark.filterwarnings("ignore::sklearn_reinject.SamplingWarning")
 def test_compare_generators_code_path(mnist_available, tmp_path):
     bench = _load_script("compare_generators")
     out = tmp_path / "compare"

@@ -178,6 +178,8 @@ def test_distiller_is_reproducible(digits, teacher, dae):
                                   make().predict_proba(digits[1]))
 
 
+# Large lam (or 1-epoch autoencoders) on purpose: the warning is expected.
+@pytest.mark.filterwarnings("ignore::sklearn_reinject.SamplingWarning")
 def test_pipeline_and_grid_search_over_lam(digits, teacher, dae):
     X_train, X_test, y_train, y_test = digits
     pipe = make_pipeline(MinMaxScaler(), SyntheticDistiller(

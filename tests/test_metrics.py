@@ -240,6 +240,8 @@ def test_autocorrelation_and_ess_of_ar1():
     assert white == pytest.approx(400, rel=0.1)
 
 
+# Large lam (or 1-epoch autoencoders) on purpose: the warning is expected.
+@pytest.mark.filterwarnings("ignore::sklearn_reinject.SamplingWarning")
 def test_sample_scorers_in_grid_search(digits):
     ae = LossyAutoencoder(hidden_layer_sizes=(32,), loss="bce",
                           max_epochs=15, device="cpu",

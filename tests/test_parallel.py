@@ -51,6 +51,8 @@ def search_setup(digits):
     return distiller, grid, X_train, y_train
 
 
+# Large lam (or 1-epoch autoencoders) on purpose: the warning is expected.
+@pytest.mark.filterwarnings("ignore::sklearn_reinject.SamplingWarning")
 def test_grid_search_on_dask_matches_serial(search_setup):
     distributed = pytest.importorskip("distributed")
     import joblib

@@ -187,6 +187,8 @@ def test_score_is_reproducible_and_ranks_noise_last(digits_dae, digits):
     assert sampler.score(X_test) > noise.score(X_test)
 
 
+# Large lam (or 1-epoch autoencoders) on purpose: the warning is expected.
+@pytest.mark.filterwarnings("ignore::sklearn_reinject.SamplingWarning")
 def test_grid_search_over_lam_with_frozen_autoencoder(digits_dae, digits):
     search = GridSearchCV(ReinjectionSampler(FrozenEstimator(digits_dae),
                                              random_state=0),
@@ -247,3 +249,37 @@ def test_verbose_sampling_shows_progress(digits_dae, capsys):
     assert "reinjection" in capsys.readouterr().err
     ReinjectionSampler(digits_dae, n_chains=50).sample(1000)
     assert capsys.readouterr().err == ""
+
+
+def test_far_too_large_lam_warns(digits_dae):
+    import warnings
+
+    from sklearn_reinject import SamplingWarning
+
+    with pytest.warns(SamplingWarning, match=r"lam=4 looks far too large"):
+        ReinjectionSampler(digits_dae, lam=4.0, random_state=0).sample(500)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SamplingWarning)
+        ReinjectionSampler(digits_dae, lam=0.08, random_state=0).sample(500)
+
+
+def test_pandas_output_keeps_feature_names(digits):
+    pd = pytest.importorskip("pandas")
+    from sklearn import config_context
+
+    X = pd.DataFrame(digits[0], columns=[f"px{i}" for i in range(64)])
+    sampler = ReinjectionSampler(
+        LossyAutoencoder(hidden_layer_sizes=(16,), max_epochs=2,
+                         device="cpu", random_state=0),
+        random_state=0).fit(X)
+    np.testing.assert_array_equal(sampler.feature_names_in_, X.columns)
+    assert isinstance(sampler.sample(5), np.ndarray)
+    out = sampler.set_output(transform="pandas").sample(5)
+    assert isinstance(out, pd.DataFrame) and list(out.columns) == list(
+        X.columns)
+    with config_context(transform_output="pandas"):
+        noise = GaussianNoiseSampler(random_state=0).fit(X).sample(3)
+    assert list(noise.columns) == list(X.columns)
+    with pytest.raises(ValueError, match="'transform' parameter of "
+                                         "set_output"):
+        sampler.set_output(transform="polars")

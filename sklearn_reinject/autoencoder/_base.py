@@ -82,6 +82,9 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         X = validate_data(self, X, dtype=np.float32, ensure_min_samples=1)
         self._hidden_layer_sizes = self._check_params(X)
         self._n_features_out = self._hidden_layer_sizes[-1]
+        # The data's range lets samplers flag chains that leave it.
+        self.data_min_ = X.min(axis=0)
+        self.data_max_ = X.max(axis=0)
         return self._train(X)
 
     def _validated(self, X):

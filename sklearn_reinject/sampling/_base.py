@@ -82,7 +82,9 @@ class BaseSampler(BaseEstimator):
         Returns
         -------
         X_new : ndarray of shape (n_samples, n_features_in_), dtype float32
-            Samples in random order.
+            Samples in random order; a pandas DataFrame with the fitted
+            feature names when :meth:`set_output` or scikit-learn's
+            ``transform_output`` config asks for ``"pandas"``.
         """
         n_samples = check_n_samples(n_samples)
         check_is_fitted(self)
@@ -99,7 +101,50 @@ class BaseSampler(BaseEstimator):
             filled += take
             if filled >= n_samples:
                 break
-        return out
+        return self._wrap_output(out)
+
+    def set_output(self, *, transform=None):
+        """Choose the container :meth:`sample` returns.
+
+        Follows scikit-learn's ``set_output``: ``"pandas"`` returns a
+        DataFrame whose columns are the feature names seen in ``fit`` (or
+        ``x0, x1, ...``), ``"default"`` a numpy array, ``None`` leaves the
+        choice to ``sklearn.set_config(transform_output=...)``.
+
+        Parameters
+        ----------
+        transform : {"default", "pandas"} or None, default=None
+            Output container of :meth:`sample`.
+
+        Returns
+        -------
+        self : object
+            The sampler.
+        """
+        if transform not in (None, "default", "pandas"):
+            raise ValueError(
+                "The 'transform' parameter of set_output must be 'default', "
+                f"'pandas' or None. Got {transform!r} instead.")
+        self._sample_output = transform
+        return self
+
+    def _feature_names(self):
+        for owner in (self, getattr(self, "autoencoder_", None)):
+            names = getattr(owner, "feature_names_in_", None)
+            if names is not None:
+                return list(names)
+        return [f"x{i}" for i in range(self._n_features())]
+
+    def _wrap_output(self, out):
+        from sklearn import get_config
+
+        choice = getattr(self, "_sample_output", None) or get_config()[
+            "transform_output"]
+        if choice != "pandas":
+            return out
+        import pandas as pd
+
+        return pd.DataFrame(out, columns=self._feature_names())
 
     def score(self, X, y=None):
         """Minus the squared MMD between samples and real data (higher is better).

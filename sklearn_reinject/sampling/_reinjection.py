@@ -1,6 +1,7 @@
 """Reinjection sampling: iterate an autoencoder with Gaussian noise."""
 
 import math
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -10,7 +11,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..exceptions import ChainDivergenceError
+from ..exceptions import ChainDivergenceError, SamplingWarning
 from ..utils._compat import HasMethods, Interval, StrOptions, _fit_context
 from ..utils._random import draw_seeds, torch_generator
 from ._base import BaseSampler
@@ -19,6 +20,10 @@ from ._base import BaseSampler
 CHUNK_VALUES = 1 << 24
 #: Rows of training data kept for ``init="data"``.
 MAX_INIT_ROWS = 10_000
+#: A warning is raised when more than this share of the first chunk's values
+#: lies outside the data's range widened by its width on each side (by the
+#: median feature's width for constant features).
+OUT_OF_RANGE_SHARE = 0.01
 
 
 def _unwrap(autoencoder):
@@ -368,6 +373,29 @@ class ReinjectionSampler(BaseSampler):
         return clone(self).set_params(autoencoder=clone(_unwrap(
             self.autoencoder)))
 
+    def _warn_if_out_of_range(self, kept, ae, lam):
+        """Warn when samples leave the training data's range by far.
+
+        Checked on the first chunk only: one reduction, no extra pass over
+        later chunks.
+        """
+        if not hasattr(ae, "data_min_"):
+            return
+        lo = torch.as_tensor(ae.data_min_, device=kept.device)
+        hi = torch.as_tensor(ae.data_max_, device=kept.device)
+        # Constant features (blank pixels) get the median feature's width.
+        width = (hi - lo).clamp_min(float(np.median(ae.data_max_
+                                                    - ae.data_min_)))
+        outside = ((kept < lo - width) | (kept > hi + width)).float().mean()
+        share = float(outside)
+        if share > OUT_OF_RANGE_SHARE:
+            warnings.warn(
+                f"{share:.1%} of sampled values lie outside the training "
+                "data's range widened by its width on each side: lam="
+                f"{lam:g} looks far too large for this data (the "
+                f"autoencoder's matched value is {ae.default_lam():g}).",
+                SamplingWarning, stacklevel=4)
+
     def _lam(self):
         if self.lam == "auto":
             return float(self._fitted_autoencoder().default_lam())
@@ -495,6 +523,8 @@ class ReinjectionSampler(BaseSampler):
                         f"Reinjection chains diverged to NaN or inf with "
                         f"lam={lam!r}. Lower 'lam', or check that the "
                         "autoencoder was trained on data of this scale.")
+                if start == 0:
+                    self._warn_if_out_of_range(kept, ae, lam)
                 if mh:
                     rates = torch.cat(acceptance).cpu().numpy()
                     self.walk_acceptance_rates_ = rates

@@ -20,8 +20,8 @@ from ._base import BaseSampler
 CHUNK_VALUES = 1 << 24
 #: Rows of training data kept for ``init="data"``.
 MAX_INIT_ROWS = 10_000
-#: A warning is raised when more than this share of the first chunk's values
-#: lies outside the data's range widened by its width on each side (by the
+#: A warning is raised when more than this share of the values of the first
+#: chunk's final states lies outside the data's range widened by its width on each side (by the
 #: median feature's width for constant features).
 OUT_OF_RANGE_SHARE = 0.01
 
@@ -376,8 +376,8 @@ class ReinjectionSampler(BaseSampler):
     def _warn_if_out_of_range(self, kept, ae, lam):
         """Warn when samples leave the training data's range by far.
 
-        Checked on the first chunk only: one reduction, no extra pass over
-        later chunks.
+        Checked on the final states of the first chunk's walks only, so
+        that it costs a small fraction of one step.
         """
         if not hasattr(ae, "data_min_"):
             return
@@ -386,7 +386,8 @@ class ReinjectionSampler(BaseSampler):
         # Constant features (blank pixels) get the median feature's width.
         width = (hi - lo).clamp_min(float(np.median(ae.data_max_
                                                     - ae.data_min_)))
-        outside = ((kept < lo - width) | (kept > hi + width)).float().mean()
+        last = kept[-1]  # the walks' final states stand for the chunk
+        outside = ((last < lo - width) | (last > hi + width)).float().mean()
         share = float(outside)
         if share > OUT_OF_RANGE_SHARE:
             warnings.warn(

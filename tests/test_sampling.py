@@ -93,7 +93,7 @@ def test_reinjected_samples_are_closer_than_noise(digits_dae, digits):
     noise = GaussianNoiseSampler(random_state=0).fit(digits[0]).sample(1000)
     mmd_reinject = mmd2_unbiased(reinjected, X_test)
     mmd_noise = mmd2_unbiased(noise, X_test)
-    # Measured with these seeds: 0.0130 (reinjection) and 0.142 (noise).
+    # Measured with these seeds: 0.0170 (reinjection) and 0.141 (noise).
     assert mmd_reinject < 0.3 * mmd_noise
 
 

@@ -117,7 +117,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
 
         Returns
         -------
-        X_rec : ndarray of shape (n_samples, n_features_in_), dtype float32
+        X_rec : ndarray of shape (n_samples, n_features), dtype float32
             Decoded data.
         """
         check_is_fitted(self)
@@ -293,7 +293,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
 
         Returns
         -------
-        X_new : ndarray of shape (n_samples, n_features_in_)
+        X_new : ndarray of shape (n_samples, n_features)
             Samples in random order.
         """
         from ..sampling import ReinjectionSampler

@@ -63,7 +63,7 @@ torch.optim.Optimizer subclass, default="adam"
         Number of epochs run.
     n_features_in_ : int
         Number of features seen during :meth:`fit`.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Names of features seen during :meth:`fit`, when ``X`` has string
         column names.
 

@@ -74,7 +74,7 @@ class VariationalAutoencoder(BaseAutoencoder):
         Number of epochs run.
     n_features_in_ : int
         Number of features seen during :meth:`fit`.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Names of features seen during :meth:`fit`, when ``X`` has string
         column names.
 
@@ -171,7 +171,7 @@ class VariationalAutoencoder(BaseAutoencoder):
 
         Returns
         -------
-        X_new : ndarray of shape (n_samples, n_features_in_), dtype float32
+        X_new : ndarray of shape (n_samples, n_features), dtype float32
             Decoded samples.
         """
         from ..sampling._base import check_n_samples

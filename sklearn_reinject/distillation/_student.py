@@ -68,7 +68,7 @@ class SoftTargetClassifier(ClassifierMixin, BaseTorchMLP):
         Number of epochs run.
     n_features_in_ : int
         Number of features seen during :meth:`fit`.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Names of features seen during :meth:`fit`, when ``X`` has string
         column names.
 

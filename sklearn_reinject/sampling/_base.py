@@ -54,7 +54,7 @@ class BaseSampler(BaseEstimator):
 
         Yields
         ------
-        X_chunk : ndarray of shape (n_chunk, n_features_in_), dtype float32
+        X_chunk : ndarray of shape (n_chunk, n_features), dtype float32
             The next chunk, shuffled within itself.
         """
         n_samples = check_n_samples(n_samples)
@@ -81,7 +81,7 @@ class BaseSampler(BaseEstimator):
 
         Returns
         -------
-        X_new : ndarray of shape (n_samples, n_features_in_), dtype float32
+        X_new : ndarray of shape (n_samples, n_features), dtype float32
             Samples in random order; a pandas DataFrame with the fitted
             feature names when :meth:`set_output` or scikit-learn's
             ``transform_output`` config asks for ``"pandas"``.

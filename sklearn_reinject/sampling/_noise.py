@@ -36,7 +36,7 @@ class GaussianNoiseSampler(BaseSampler):
     ----------
     n_features_in_ : int
         Number of features of the data passed to :meth:`fit`.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Names of features seen during :meth:`fit`, when ``X`` has string
         column names.
 
@@ -93,6 +93,6 @@ class GaussianNoiseSampler(BaseSampler):
         gen = np.random.default_rng(seed)
         for start in range(0, n_samples, _CHUNK_ROWS):
             n = min(_CHUNK_ROWS, n_samples - start)
-            chunk = gen.standard_normal((n, self.n_features_in_),
+            chunk = gen.standard_normal((n, self.n_features),
                                         dtype=np.float32)
             yield self.mean + self.std * chunk

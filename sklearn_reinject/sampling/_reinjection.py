@@ -227,10 +227,10 @@ class ReinjectionSampler(BaseSampler):
         The fitted autoencoder used for sampling (set by :meth:`fit`).
     n_features_in_ : int
         Number of features of the data.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Names of features seen during :meth:`fit`, when ``X`` has string
         column names.
-    init_data_ : ndarray of shape (n_init, n_features_in_)
+    init_data_ : ndarray of shape (n_init, n_features)
         Rows of the training data used when ``init="data"``.
     acceptance_rate_ : float
         With ``method="mh"``: share of accepted proposals over all walks of
@@ -446,7 +446,7 @@ class ReinjectionSampler(BaseSampler):
 
         Returns
         -------
-        chains : ndarray of shape (n_walks, n_steps - burn_in, n_features_in_)
+        chains : ndarray of shape (n_walks, n_steps - burn_in, n_features)
             The kept states of each walk, in step order.
         """
         from sklearn.utils import check_random_state

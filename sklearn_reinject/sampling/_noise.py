@@ -93,6 +93,6 @@ class GaussianNoiseSampler(BaseSampler):
         gen = np.random.default_rng(seed)
         for start in range(0, n_samples, _CHUNK_ROWS):
             n = min(_CHUNK_ROWS, n_samples - start)
-            chunk = gen.standard_normal((n, self.n_features),
+            chunk = gen.standard_normal((n, self.n_features_in_),
                                         dtype=np.float32)
             yield self.mean + self.std * chunk

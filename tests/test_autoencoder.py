@@ -225,3 +225,21 @@ def test_verbose_prints_epochs(capsys, digits):
     assert "train_loss" in out
     small_autoencoder(verbose=0).fit(digits[0][:50])
     assert capsys.readouterr().out == ""
+
+
+def test_keyboard_interrupt_keeps_finished_epochs(digits):
+    from skorch.callbacks import Callback
+
+    class InterruptAfter(Callback):
+        """Stands in for Ctrl-C pressed during the third epoch."""
+
+        def on_epoch_end(self, net, **kwargs):
+            if len(net.history) == 2:
+                raise KeyboardInterrupt
+
+    ae = small_autoencoder(max_epochs=5, callbacks=[InterruptAfter()])
+    with pytest.warns(UserWarning, match="interrupted after 2 of 5 epochs"):
+        ae.fit(digits[0][:200])
+    assert ae.n_iter_ == 2
+    assert ae.transform(digits[1][:5]).shape == (5, 3)
+    assert ae.sample(5, random_state=0).shape == (5, 64)

@@ -376,6 +376,8 @@ class ReinjectionSampler(BaseSampler):
     def _warn_if_out_of_range(self, kept, ae, lam):
         """Warn when samples leave the training data's range by far.
 
+        Only for a ``lam`` above the autoencoder's matched ``default_lam()``.
+
         Checked on the final states of the first chunk's walks only, so
         that it costs a small fraction of one step.
         """
@@ -389,13 +391,15 @@ class ReinjectionSampler(BaseSampler):
         last = kept[-1]  # the walks' final states stand for the chunk
         outside = ((last < lo - width) | (last > hi + width)).float().mean()
         share = float(outside)
-        if share > OUT_OF_RANGE_SHARE:
+        # Below the matched value, the chain's own noise is what it should
+        # be; small training sets have narrow ranges that states may leave.
+        if share > OUT_OF_RANGE_SHARE and lam > ae.default_lam():
             warnings.warn(
                 f"{share:.1%} of sampled values lie outside the training "
                 "data's range widened by its width on each side: lam="
                 f"{lam:g} looks far too large for this data (the "
                 f"autoencoder's matched value is {ae.default_lam():g}).",
-                SamplingWarning, stacklevel=4)
+                SamplingWarning, stacklevel=5)
 
     def _lam(self):
         if self.lam == "auto":

@@ -196,7 +196,7 @@ class BaseTorchMLP(BaseEstimator):
             iterator_train__shuffle=True,
             iterator_train__generator=torch_generator(shuffle_seed, "cpu"),
             train_split=None,
-            callbacks=list(self.callbacks) if self.callbacks else None,
+            callbacks=self._skorch_callbacks(),
             device=device,
             verbose=int(self.verbose),
             corrupt_fn=self._corrupt_fn(noise_generator),
@@ -256,6 +256,15 @@ class BaseTorchMLP(BaseEstimator):
                 "The training loss rose in the last epoch "
                 f"({self.loss_curve_[-4:]}); consider a smaller 'lr'.",
                 ConvergenceWarning, stacklevel=3)
+
+    def _skorch_callbacks(self):
+        callbacks = list(self.callbacks) if self.callbacks else []
+        if self.verbose >= 2:
+            # A per-batch progress bar on top of the per-epoch log lines.
+            from skorch.callbacks import ProgressBar
+
+            callbacks.append(ProgressBar())
+        return callbacks or None
 
     # Hooks with neutral defaults.
     def _corrupt_fn(self, generator):

@@ -243,3 +243,22 @@ def test_keyboard_interrupt_keeps_finished_epochs(digits):
     assert ae.n_iter_ == 2
     assert ae.transform(digits[1][:5]).shape == (5, 3)
     assert ae.sample(5, random_state=0).shape == (5, 64)
+
+
+def test_verbose_2_adds_a_progress_bar(capsys, digits):
+    small_autoencoder(verbose=2).fit(digits[0][:100])
+    captured = capsys.readouterr()
+    assert "train_loss" in captured.out
+    assert "it/s" in captured.err or "it]" in captured.err
+
+
+def test_rising_final_loss_warns(digits):
+    from skorch.callbacks import LRScheduler
+    from sklearn.exceptions import ConvergenceWarning
+    from torch.optim.lr_scheduler import LambdaLR
+
+    # The learning rate jumps 300-fold for the last epoch only.
+    jump = LRScheduler(policy=LambdaLR,
+                       lr_lambda=lambda epoch: 300.0 if epoch >= 4 else 1.0)
+    with pytest.warns(ConvergenceWarning, match="rose in the last epoch"):
+        small_autoencoder(max_epochs=5, callbacks=[jump]).fit(digits[0])

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from sklearn.base import clone, is_classifier
@@ -168,3 +168,20 @@ def test_burn_in_not_below_n_steps(fitted, n_steps, extra):
         n_steps=n_steps, burn_in=n_steps + extra)
     with pytest.raises(ValueError, match="'burn_in' parameter must be smaller"):
         sampler.fit(_data()[0])
+
+
+@HYPO
+@given(param=st.sampled_from(["lr", "max_epochs", "batch_size",
+                              "weight_decay"]),
+       value=st.one_of(st.integers(-5, 0), st.floats(-1.0, 0.0),
+                       st.just(float("nan")), st.text(max_size=2)))
+def test_bad_training_parameters_are_named(param, value):
+    from sklearn_reinject import LossyAutoencoder
+
+    # Zero weight decay is valid.
+    assume(not (param == "weight_decay" and not isinstance(value, str)
+                and value == 0))
+    est = LossyAutoencoder(max_epochs=1, device="cpu").set_params(
+        **{param: value})
+    with pytest.raises((ValueError, TypeError), match=f"'{param}' parameter"):
+        est.fit(_data()[0])

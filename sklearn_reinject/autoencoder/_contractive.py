@@ -61,7 +61,8 @@ class ContractiveAutoencoder(BaseAutoencoder):
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling and projections.
     verbose : int, default=0
-        If positive, print a line per epoch.
+        1: print a line per epoch; 2 and more: also a progress bar over the
+        batches.
 
     Attributes
     ----------

@@ -77,7 +77,8 @@ class DenoisingAutoencoder(BaseAutoencoder):
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling and corruption noise.
     verbose : int, default=0
-        If positive, print a line per epoch.
+        1: print a line per epoch; 2 and more: also a progress bar over the
+        batches.
 
     Attributes
     ----------

@@ -47,7 +47,8 @@ torch.optim.Optimizer subclass, default="adam"
         Seeds weight initialisation and shuffling. With an int, ``fit`` is
         exactly repeatable on the CPU.
     verbose : int, default=0
-        If positive, print a line per epoch (skorch's ``PrintLog``).
+        1: print a line per epoch (skorch's ``PrintLog``); 2 and more: also
+        a progress bar over the batches (skorch's ``ProgressBar``).
 
     Attributes
     ----------

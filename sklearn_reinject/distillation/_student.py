@@ -49,7 +49,8 @@ class SoftTargetClassifier(ClassifierMixin, BaseTorchMLP):
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation and shuffling.
     verbose : int, default=0
-        If positive, print a line per epoch.
+        1: print a line per epoch; 2 and more: also a progress bar over the
+        batches.
 
     Attributes
     ----------

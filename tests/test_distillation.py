@@ -188,9 +188,12 @@ def test_pipeline_and_grid_search_over_lam(digits, teacher, dae):
     search = GridSearchCV(
         pipe, {"syntheticdistiller__sampler__lam": [0.01, 0.1, 1.0]}, cv=2)
     search.fit(X_train, y_train)
-    assert search.best_params_["syntheticdistiller__sampler__lam"] in (
-        0.01, 0.1, 1.0)
-    assert search.score(X_test, y_test) > 0.85
+    # Measured CV accuracies 0.872, 0.924, 0.961 (the student gains from
+    # more spread samples up to lam=1 here) and test accuracy 0.951.
+    scores = search.cv_results_["mean_test_score"]
+    assert scores[0] < scores[1] < scores[2]
+    assert search.best_params_["syntheticdistiller__sampler__lam"] == 1.0
+    assert search.score(X_test, y_test) > 0.93
 
 
 def test_constant_teacher_labels_are_reported(digits):

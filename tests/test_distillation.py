@@ -12,7 +12,7 @@ from sklearn_reinject import (DenoisingAutoencoder, GaussianNoiseSampler,
                               SyntheticDistiller)
 from sklearn_reinject.distillation._distiller import tempered
 
-from ._estimators import FAST, small_autoencoder
+from ._estimators import small_autoencoder
 
 
 def mlp(**kwargs):

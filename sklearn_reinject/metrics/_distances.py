@@ -6,19 +6,12 @@ import numpy as np
 import torch
 from sklearn.utils import check_array, check_random_state
 
-from ._mmd import _pair_arrays
-
-_BLOCK = 2048
+from ._mmd import _pair_arrays, blockwise_sum, check_same_width
 
 
-def _pairwise_mean_distance(A, B, same=False):
+def _pairwise_mean_distance(A, B):
     """Mean Euclidean distance over all pairs (V-statistic), in blocks."""
-    total = 0.0
-    for i in range(0, len(A), _BLOCK):
-        for j in range(0, len(B), _BLOCK):
-            total += float(torch.cdist(A[i:i + _BLOCK],
-                                       B[j:j + _BLOCK]).sum())
-    return total / (len(A) * len(B))
+    return blockwise_sum(A, B, torch.cdist) / (len(A) * len(B))
 
 
 def energy_distance(X, Y, *, device="cpu"):
@@ -91,7 +84,7 @@ def sliced_wasserstein(X, Y, *, n_projections=100, p=2, random_state=None):
     """
     X = check_array(X, dtype=np.float64, input_name="X")
     Y = check_array(Y, dtype=np.float64, input_name="Y")
-    _check_same_width(X, Y)
+    check_same_width(X, Y)
     if not isinstance(n_projections, Integral) or n_projections < 1:
         raise ValueError("The 'n_projections' parameter must be an int >= 1."
                          f" Got {n_projections!r} instead.")
@@ -104,13 +97,6 @@ def sliced_wasserstein(X, Y, *, n_projections=100, p=2, random_state=None):
     per = [_wasserstein_1d(PX[:, k], PY[:, k], p) ** p
            for k in range(n_projections)]
     return float(np.mean(per) ** (1 / p))
-
-
-def _check_same_width(X, Y):
-    if X.shape[1] != Y.shape[1]:
-        raise ValueError(
-            f"X and Y must have the same number of features. Got "
-            f"{X.shape[1]} and {Y.shape[1]}.")
 
 
 def frechet_distance(X, Y, *, transformer=None):
@@ -142,7 +128,7 @@ def frechet_distance(X, Y, *, transformer=None):
                     ensure_min_samples=2)
     Y = check_array(Y, dtype=np.float64, input_name="Y",
                     ensure_min_samples=2)
-    _check_same_width(X, Y)
+    check_same_width(X, Y)
     mu_x, mu_y = X.mean(0), Y.mean(0)
     S_x = np.atleast_2d(np.cov(X, rowvar=False))
     S_y = np.atleast_2d(np.cov(Y, rowvar=False))

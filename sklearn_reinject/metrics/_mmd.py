@@ -1,6 +1,6 @@
 """Maximum mean discrepancy with RBF kernels."""
 
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 import torch
@@ -14,13 +14,27 @@ def _as_tensor(X, name, device="cpu"):
     return torch.from_numpy(X).to(device)
 
 
-def _pair_arrays(X, Y, device="cpu"):
-    A, B = _as_tensor(X, "X", device), _as_tensor(Y, "Y", device)
-    if A.shape[1] != B.shape[1]:
+def check_same_width(X, Y):
+    """Raise unless the two samples have the same number of features."""
+    if X.shape[1] != Y.shape[1]:
         raise ValueError(
             f"X and Y must have the same number of features. Got "
-            f"{A.shape[1]} and {B.shape[1]}.")
+            f"{X.shape[1]} and {Y.shape[1]}.")
+
+
+def _pair_arrays(X, Y, device="cpu"):
+    A, B = _as_tensor(X, "X", device), _as_tensor(Y, "Y", device)
+    check_same_width(A, B)
     return A, B
+
+
+def blockwise_sum(A, B, fn):
+    """``sum(fn(A_block, B_block))`` over blocks, so memory stays bounded."""
+    total = 0.0
+    for i in range(0, len(A), _BLOCK):
+        for j in range(0, len(B), _BLOCK):
+            total += float(fn(A[i:i + _BLOCK], B[j:j + _BLOCK]).sum())
+    return total
 
 
 def _sq_dists(A, B):
@@ -78,12 +92,7 @@ def _kernel(d2, gammas):
 
 
 def _kernel_sum(A, B, gammas):
-    total = 0.0
-    for i in range(0, len(A), _BLOCK):
-        for j in range(0, len(B), _BLOCK):
-            total += float(_kernel(_sq_dists(A[i:i + _BLOCK],
-                                             B[j:j + _BLOCK]), gammas).sum())
-    return total
+    return blockwise_sum(A, B, lambda a, b: _kernel(_sq_dists(a, b), gammas))
 
 
 def _mmd2_from_sums(kxx, kyy, kxy, m, n):

@@ -42,6 +42,13 @@ class BaseSampler(BaseEstimator):
         "random_state": ["random_state"],
     }
 
+    def _start(self, n_samples, random_state, name="n_samples"):
+        """Validated count, fitted check, and the call's RandomState."""
+        n_samples = check_n_samples(n_samples, name)
+        check_is_fitted(self)
+        return n_samples, check_random_state(
+            self.random_state if random_state is None else random_state)
+
     def iter_samples(self, n_samples, random_state=None):
         """Yield samples in chunks, so that memory does not grow with n.
 
@@ -57,10 +64,7 @@ class BaseSampler(BaseEstimator):
         X_chunk : ndarray of shape (n_chunk, n_features), dtype float32
             The next chunk, shuffled within itself.
         """
-        n_samples = check_n_samples(n_samples)
-        check_is_fitted(self)
-        rng = check_random_state(
-            self.random_state if random_state is None else random_state)
+        n_samples, rng = self._start(n_samples, random_state)
         yielded = 0
         for chunk in self._iter_chunks(n_samples, rng):
             chunk = chunk[: n_samples - yielded]
@@ -86,10 +90,7 @@ class BaseSampler(BaseEstimator):
             feature names when :meth:`set_output` or scikit-learn's
             ``transform_output`` config asks for ``"pandas"``.
         """
-        n_samples = check_n_samples(n_samples)
-        check_is_fitted(self)
-        rng = check_random_state(
-            self.random_state if random_state is None else random_state)
+        n_samples, rng = self._start(n_samples, random_state)
         out = np.empty((n_samples, self._n_features()), dtype=np.float32)
         # Consecutive states of a walk are correlated: each chunk is
         # scattered to random rows of the output (one copy, no second pass).

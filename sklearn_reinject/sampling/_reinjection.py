@@ -453,14 +453,9 @@ class ReinjectionSampler(BaseSampler):
         chains : ndarray of shape (n_walks, n_steps - burn_in, n_features)
             The kept states of each walk, in step order.
         """
-        from sklearn.utils import check_random_state
-
-        from ._base import check_n_samples
-
-        n_walks = check_n_samples(n_walks, "n_walks")
-        check_is_fitted(self)
-        rng = check_random_state(
-            self.random_state if random_state is None else random_state)
+        n_walks, rng = self._start(n_walks, random_state, "n_walks")
+        self._validate_params()
+        self._check_params()
         return np.concatenate([k.permute(1, 0, 2).cpu().numpy()
                                for k in self._run_chunks(n_walks, rng)])
 
@@ -473,9 +468,10 @@ class ReinjectionSampler(BaseSampler):
             yield kept.reshape(-1, n_features).cpu().numpy()
 
     def _run_chunks(self, n_walks_total, rng):
-        """Yield kept-state tensors (steps, walks, features) chunk by chunk."""
-        self._validate_params()
-        self._check_params()
+        """Yield kept-state tensors (steps, walks, features) chunk by chunk.
+
+        The callers (``_iter_chunks``, ``sample_chains``) validate first.
+        """
         ae = self._fitted_autoencoder()
         if hasattr(self, "n_features_in_") and \
                 self.n_features_in_ != ae.n_features_in_:
@@ -513,7 +509,7 @@ class ReinjectionSampler(BaseSampler):
                         module.reconstruct, x0, self.n_steps, self.burn_in,
                         lam, generator, score_scale,
                         self.n_integration_points, self.proposal, step_size)
-                    acceptance.append(accepted / self.n_steps)
+                    acceptance.append((accepted / self.n_steps).cpu().numpy())
                 else:
                     kept = run_walks(module.reconstruct, x0, self.n_steps,
                                      self.burn_in, lam, generator,
@@ -531,7 +527,7 @@ class ReinjectionSampler(BaseSampler):
                 if start == 0:
                     self._warn_if_out_of_range(kept, ae, lam)
                 if mh:
-                    rates = torch.cat(acceptance).cpu().numpy()
+                    rates = np.concatenate(acceptance)
                     self.walk_acceptance_rates_ = rates
                     self.acceptance_rate_ = float(rates.mean())
                 yield kept

@@ -1,6 +1,12 @@
-"""Device resolution. CUDA is only queried when ``fit`` asks for it."""
+"""Device and precision handling. CUDA is only queried when ``fit`` asks."""
+
+import contextlib
 
 import torch
+
+#: Accepted ``precision`` values and the autocast dtype each selects.
+PRECISIONS = {"float32": None, "bfloat16": torch.bfloat16,
+              "float16": torch.float16}
 
 
 def resolve_device(device, param="device"):
@@ -38,3 +44,16 @@ def available_device(device):
     if dev.type == "cuda" and not torch.cuda.is_available():
         return torch.device("cpu")
     return dev
+
+
+def autocast(device, precision):
+    """Context in which ``device``'s arithmetic runs at ``precision``.
+
+    ``"float32"`` is a no-op; ``"bfloat16"`` and ``"float16"`` enter
+    :class:`torch.autocast`, which runs matrix products in that dtype while
+    parameters, and values computed outside it, stay float32.
+    """
+    dtype = PRECISIONS[precision]
+    if dtype is None:
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=torch.device(device).type, dtype=dtype)

@@ -15,13 +15,15 @@ import numpy as np
 import torch
 from skorch import NeuralNet
 from skorch.dataset import unpack_data
+from skorch.utils import TeeGenerator
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 
 from .exceptions import TrainingDivergedError
 from .nn import ACTIVATIONS, materialize_
 from .utils._compat import Interval, StrOptions
-from .utils._device import available_device, resolve_device
+from .utils._device import (PRECISIONS, autocast, available_device,
+                            resolve_device)
 from .utils._random import draw_seeds, torch_generator
 
 OPTIMIZERS = {
@@ -77,24 +79,61 @@ class _TrainingNet(NeuralNet):
 
     ``corrupt_fn`` (training only) maps a clean batch to the network input,
     which is how denoising autoencoders are trained; ``penalty_fn`` adds a
-    regulariser computed from the module and the batch.
+    regulariser computed from the module and the batch. ``precision``
+    other than ``"float32"`` runs the forward pass and loss under
+    ``torch.autocast``; ``"float16"`` also scales the loss with a
+    ``GradScaler``.
     """
 
-    def __init__(self, *args, corrupt_fn=None, penalty_fn=None, **kwargs):
+    def __init__(self, *args, corrupt_fn=None, penalty_fn=None,
+                 precision="float32", **kwargs):
         super().__init__(*args, **kwargs)
         self.corrupt_fn = corrupt_fn
         self.penalty_fn = penalty_fn
+        self.precision = precision
+        self.grad_scaler_ = None
+
+    def initialize(self):
+        super().initialize()
+        if self.precision == "float16":
+            self.grad_scaler_ = torch.amp.GradScaler(
+                torch.device(self.device).type)
+        return self
 
     def train_step_single(self, batch, **fit_params):
         self._set_training(True)
         Xi, yi = unpack_data(batch)
         X_in = Xi if self.corrupt_fn is None else self.corrupt_fn(Xi)
-        y_pred = self.infer(X_in, **fit_params)
-        loss = self.get_loss(y_pred, yi, X=Xi, training=True)
-        if self.penalty_fn is not None:
-            loss = loss + self.penalty_fn(self.module_, Xi)
-        loss.backward()
+        with autocast(self.device, self.precision):
+            y_pred = self.infer(X_in, **fit_params)
+            loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+            if self.penalty_fn is not None:
+                loss = loss + self.penalty_fn(self.module_, Xi)
+        if self.grad_scaler_ is None:
+            loss.backward()
+        else:
+            self.grad_scaler_.scale(loss).backward()
         return {"loss": loss, "y_pred": y_pred}
+
+    def train_step(self, batch, **fit_params):
+        if self.grad_scaler_ is None:
+            return super().train_step(batch, **fit_params)
+        # A GradScaler cannot drive closure-based optimizer steps: unscale
+        # the gradients, let callbacks see them, then step through the
+        # scaler (which skips steps whose gradients overflowed).
+        optimizers = [getattr(self, name + "_") for name in self._optimizers]
+        self._zero_grad_optimizer()
+        step = self.train_step_single(batch, **fit_params)
+        for optimizer in optimizers:
+            self.grad_scaler_.unscale_(optimizer)
+        self.notify("on_grad_computed",
+                    named_parameters=TeeGenerator(
+                        self.get_all_learnable_params()),
+                    batch=batch, training=True)
+        for optimizer in optimizers:
+            self.grad_scaler_.step(optimizer)
+        self.grad_scaler_.update()
+        return step
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         target = X if y_true is None else y_true
@@ -132,6 +171,7 @@ class BaseTorchMLP(BaseEstimator):
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "callbacks": [list, None],
         "device": [str, torch.device],
+        "precision": [StrOptions(set(PRECISIONS))],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -201,6 +241,7 @@ class BaseTorchMLP(BaseEstimator):
             verbose=int(self.verbose),
             corrupt_fn=self._corrupt_fn(noise_generator),
             penalty_fn=self._penalty_fn(noise_generator),
+            precision=self.precision,
         )
         net.initialize()
         self._net = net

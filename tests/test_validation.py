@@ -185,3 +185,11 @@ def test_bad_training_parameters_are_named(param, value):
         **{param: value})
     with pytest.raises((ValueError, TypeError), match=f"'{param}' parameter"):
         est.fit(_data()[0])
+
+
+@pytest.mark.parametrize("name", ["LossyAutoencoder", "ReinjectionSampler"])
+@pytest.mark.parametrize("value", ["float64", "bf16", 16, None])
+def test_bad_precision_is_named(fitted, name, value):
+    est = clone(fitted[name]).set_params(precision=value)
+    with pytest.raises(ValueError, match="'precision' parameter"):
+        est.fit(_data()[0])

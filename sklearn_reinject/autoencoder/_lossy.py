@@ -43,6 +43,13 @@ torch.optim.Optimizer subclass, default="adam"
     device : {"auto", "cpu", "cuda"} or str, default="auto"
         Where to train and run. ``"auto"`` picks CUDA when available. Resolved
         in :meth:`fit`.
+    precision : {"float32", "bfloat16", "float16"}, default="float32"
+        Arithmetic of training. ``"bfloat16"`` and ``"float16"`` train with
+        mixed precision: the forward pass and loss run under
+        :class:`torch.autocast` while weights and optimiser state stay
+        float32; ``"float16"`` also scales the loss against gradient
+        underflow (:class:`torch.amp.GradScaler`). Inference
+        (:meth:`transform` and the like) runs in float32.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation and shuffling. With an int, ``fit`` is
         exactly repeatable on the CPU.
@@ -96,7 +103,8 @@ torch.optim.Optimizer subclass, default="adam"
     def __init__(self, *, hidden_layer_sizes=(128, 32), activation="relu",
                  output_activation="auto", loss="mse", max_epochs=50,
                  batch_size=128, lr=1e-3, optimizer="adam", weight_decay=0.0,
-                 callbacks=None, device="auto", random_state=None, verbose=0):
+                 callbacks=None, device="auto",
+                 precision="float32", random_state=None, verbose=0):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.output_activation = output_activation
@@ -108,5 +116,6 @@ torch.optim.Optimizer subclass, default="adam"
         self.weight_decay = weight_decay
         self.callbacks = callbacks
         self.device = device
+        self.precision = precision
         self.random_state = random_state
         self.verbose = verbose

@@ -55,6 +55,13 @@ class VariationalAutoencoder(BaseAutoencoder):
         Extra skorch callbacks.
     device : {"auto", "cpu", "cuda"} or str, default="auto"
         Where to train and run; resolved in :meth:`fit`.
+    precision : {"float32", "bfloat16", "float16"}, default="float32"
+        Arithmetic of training. ``"bfloat16"`` and ``"float16"`` train with
+        mixed precision: the forward pass and loss run under
+        :class:`torch.autocast` while weights and optimiser state stay
+        float32; ``"float16"`` also scales the loss against gradient
+        underflow (:class:`torch.amp.GradScaler`). Inference
+        (:meth:`transform` and the like) runs in float32.
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling and the reparameterisation noise.
     verbose : int, default=0
@@ -106,7 +113,7 @@ class VariationalAutoencoder(BaseAutoencoder):
                  output_activation="auto", loss="bce", beta=1.0,
                  max_epochs=50, batch_size=128, lr=1e-3, optimizer="adam",
                  weight_decay=0.0, callbacks=None, device="auto",
-                 random_state=None, verbose=0):
+                 precision="float32", random_state=None, verbose=0):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.output_activation = output_activation
@@ -119,6 +126,7 @@ class VariationalAutoencoder(BaseAutoencoder):
         self.weight_decay = weight_decay
         self.callbacks = callbacks
         self.device = device
+        self.precision = precision
         self.random_state = random_state
         self.verbose = verbose
 

@@ -46,6 +46,13 @@ class SoftTargetClassifier(ClassifierMixin, BaseTorchMLP):
         Extra skorch callbacks.
     device : {"auto", "cpu", "cuda"} or str, default="auto"
         Where to train and predict; resolved in :meth:`fit`.
+    precision : {"float32", "bfloat16", "float16"}, default="float32"
+        Arithmetic of training. ``"bfloat16"`` and ``"float16"`` train with
+        mixed precision: the forward pass and loss run under
+        :class:`torch.autocast` while weights and optimiser state stay
+        float32; ``"float16"`` also scales the loss against gradient
+        underflow (:class:`torch.amp.GradScaler`). Inference
+        (:meth:`transform` and the like) runs in float32.
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation and shuffling.
     verbose : int, default=0
@@ -100,7 +107,8 @@ class SoftTargetClassifier(ClassifierMixin, BaseTorchMLP):
     def __init__(self, *, hidden_layer_sizes=(100,), activation="relu",
                  temperature=1.0, max_epochs=20, batch_size=128, lr=1e-3,
                  optimizer="adam", weight_decay=0.0, callbacks=None,
-                 device="auto", random_state=None, verbose=0):
+                 device="auto", precision="float32", random_state=None,
+                 verbose=0):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.temperature = temperature
@@ -111,6 +119,7 @@ class SoftTargetClassifier(ClassifierMixin, BaseTorchMLP):
         self.weight_decay = weight_decay
         self.callbacks = callbacks
         self.device = device
+        self.precision = precision
         self.random_state = random_state
         self.verbose = verbose
 

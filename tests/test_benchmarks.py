@@ -137,3 +137,29 @@ def test_compare_generators_code_path(mnist_available, tmp_path):
     except ImportError:
         return
     assert (out / "samples.png").stat().st_size > 1000
+
+
+def test_speed_benchmarks_code_paths(tmp_path):
+    """Both speed benchmarks run end to end on tiny sizes (not timed)."""
+    sampling = _load_script("bench_sampling")
+    out = tmp_path / "sampling.json"
+    result = sampling.main(["--device", "cpu", "--n-samples", "400",
+                            "--n-chains", "25", "--naive-walks", "2",
+                            "--precisions", "float32", "bfloat16",
+                            "--no-memory", "--json", str(out)])
+    assert [r["precision"] for r in result["runs"]] == ["float32",
+                                                        "bfloat16"]
+    for run in result["runs"]:
+        # 400 samples = 50 walks of 8 kept states = 500 network rows.
+        assert run["network_rows"] == 500 and run["chunk_walks"] == 25
+        assert run["time_ratio_vs_bare"] > 0 and run["flops_fraction"] > 0
+    assert json.loads(out.read_text())["versions"]["device"] == "cpu"
+
+    training = _load_script("bench_training")
+    result = training.main(["--device", "cpu", "--n-samples", "256",
+                            "--epochs", "2", "--repeats", "1",
+                            "--batch-sizes", "128", "--precisions",
+                            "float32", "bfloat16"])
+    assert [(r["precision"], r["batch_size"]) for r in result["runs"]] == [
+        ("float32", 128), ("bfloat16", 128)]
+    assert all(r["ratio"] > 0 for r in result["runs"])

@@ -80,6 +80,18 @@ def test_chunks_have_fixed_size_and_cover_request(digits_dae):
     assert max(sizes) == 10 * 4
 
 
+def test_streamed_chunks_do_not_alias(digits_dae):
+    """Chunks share a device buffer internally; what users get never does."""
+    sampler = ReinjectionSampler(digits_dae, n_chains=10, random_state=0)
+    chunks = list(sampler.iter_samples(400))
+    assert len(chunks) == 5
+    for a, b in zip(chunks[:-1], chunks[1:]):
+        assert not np.shares_memory(a, b) and not np.allclose(a, b)
+    chains = sampler.sample_chains(30)  # three chunks of 10 walks
+    assert not np.allclose(chains[:10], chains[10:20])
+    assert not np.allclose(chains[10:20], chains[20:])
+
+
 def test_burn_in_keeps_n_steps_minus_burn_in_per_walk(digits_dae):
     sampler = ReinjectionSampler(digits_dae, n_chains=3, n_steps=4,
                                  burn_in=3, random_state=0)

@@ -42,7 +42,8 @@ def _is_fitted(estimator):
     return True
 
 
-def run_walks(reconstruct, x0, n_steps, burn_in, lam, generator, output):
+def run_walks(reconstruct, x0, n_steps, burn_in, lam, generator, output,
+              out=None):
     """Run reinjection walks from ``x0``; return the kept states.
 
     ``x_{t+1} = r(x_t) + sqrt(lam) * eps_t`` for ``t = 0 .. n_steps - 1``.
@@ -51,14 +52,17 @@ def run_walks(reconstruct, x0, n_steps, burn_in, lam, generator, output):
     Runs under ``inference_mode`` with no host synchronisation; the caller
     checks finiteness once on the result. States and noise keep ``x0``'s
     dtype even when ``reconstruct`` returns a lower precision (autocast).
+    ``out``, a tensor of the result's shape, dtype and device, receives the
+    kept states instead of a new allocation.
 
     Returns
     -------
     kept : torch.Tensor of shape (n_steps - burn_in, n_walks, n_features)
     """
     n_walks, n_features = x0.shape
-    kept = torch.empty((n_steps - burn_in, n_walks, n_features),
-                       dtype=x0.dtype, device=x0.device)
+    kept = out if out is not None else torch.empty(
+        (n_steps - burn_in, n_walks, n_features), dtype=x0.dtype,
+        device=x0.device)
     std = math.sqrt(lam)
     x = x0
     noise = torch.empty_like(x0)
@@ -468,8 +472,10 @@ class ReinjectionSampler(BaseSampler):
         n_walks, rng = self._start(n_walks, random_state, "n_walks")
         self._validate_params()
         self._check_params()
-        return np.concatenate([k.permute(1, 0, 2).cpu().numpy()
-                               for k in self._run_chunks(n_walks, rng)])
+        # Chunks share one buffer: copy each before running the next.
+        return np.concatenate([
+            k.permute(1, 0, 2).to("cpu", copy=True).numpy()
+            for k in self._run_chunks(n_walks, rng)])
 
     def _iter_chunks(self, n_samples, rng):
         self._validate_params()
@@ -511,6 +517,7 @@ class ReinjectionSampler(BaseSampler):
         self.network_evaluations_per_step_ = (
             self.n_integration_points + (self.proposal == "reinject")
             if mh else 1)
+        buffer = None
         for start in starts:
             n_walks = min(chunk, n_walks_total - start)
             with torch.inference_mode():
@@ -528,9 +535,17 @@ class ReinjectionSampler(BaseSampler):
                         acceptance.append(
                             (accepted / self.n_steps).cpu().numpy())
                     else:
-                        kept = run_walks(module.reconstruct, x0,
-                                         self.n_steps, self.burn_in, lam,
-                                         generator, self.output)
+                        # Every consumer copies a chunk before asking for
+                        # the next, so full chunks share one buffer (no
+                        # fresh pages to fault in per chunk).
+                        if buffer is None:
+                            buffer = torch.empty(
+                                (self.n_steps - self.burn_in, chunk,
+                                 n_features), device=device)
+                        kept = run_walks(
+                            module.reconstruct, x0, self.n_steps,
+                            self.burn_in, lam, generator, self.output,
+                            out=buffer if n_walks == chunk else None)
                 # One host synchronisation per chunk, not per step. A sum is
                 # non-finite if any term is, and costs far less than an
                 # elementwise test; only then (or on float32 overflow of a

@@ -55,3 +55,23 @@ def test_cuda_model_loads_in_a_process_without_cuda(cuda_dae, digits,
         " rtol=1e-4, atol=1e-5)")
     env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
     subprocess.run([sys.executable, "-c", code], check=True, env=env)
+
+
+@pytest.mark.parametrize("precision", ["bfloat16", "float16"])
+def test_mixed_precision_on_cuda(digits, precision):
+    """Autocast and the float16 loss scaler on the device they are for.
+
+    The margins are those measured on the CPU (see test_autoencoder.py and
+    test_sampling.py); they have not been measured on a GPU.
+    """
+    kw = dict(hidden_layer_sizes=(64, 32), loss="bce", max_epochs=5,
+              device="cuda", random_state=0)
+    exact = DenoisingAutoencoder(**kw).fit(digits[0])
+    mixed = DenoisingAutoencoder(precision=precision, **kw).fit(digits[0])
+    assert all(p.dtype == torch.float32 for p in mixed.module_.parameters())
+    assert abs(mixed.loss_curve_[-1] / exact.loss_curve_[-1] - 1) < 1e-2
+    a = ReinjectionSampler(exact, random_state=0).sample(1000)
+    b = ReinjectionSampler(exact, precision=precision,
+                           random_state=0).sample(1000)
+    assert b.dtype == np.float32 and np.isfinite(b).all()
+    assert np.abs(a - b).mean() < 0.005

@@ -175,7 +175,7 @@ def measure(ae, device, precision, n, n_chains, naive_walks, compile_step):
     return result
 
 
-def report(r, device):
+def report(r):
     n, rows = r["n_samples"], r["network_rows"]
     print(f"\n### precision {r['precision']}: {n:,} samples "
           f"({rows:,} network rows, {r['chunk_walks']:,} walks a chunk)\n")
@@ -214,8 +214,9 @@ def report(r, device):
          f"{r['matmul_flops'] / 1e9:.0f} GFLOP/s)"],
     ]
     if "compile_seconds" in r:
+        speed = r["compiled_forward_seconds"] / r["bare_forward_seconds"]
         ratios.append(["compiled forward time / eager forward time",
-                       f"{r['compiled_forward_seconds'] / r['bare_forward_seconds']:.3f}"])
+                       f"{speed:.3f}"])
     print(markdown_table(ratios, ["ratio", "value"]))
 
 
@@ -245,7 +246,7 @@ def main(argv=None):
         r = measure(ae, device, precision, args.n_samples, args.n_chains,
                     args.naive_walks, args.compile)
         result["runs"].append(r)
-        report(r, device)
+        report(r)
     if args.memory:
         m5, m6 = peak_memory(100_000, device), peak_memory(1_000_000, device)
         result.update(peak_memory_1e5=m5, peak_memory_1e6=m6,

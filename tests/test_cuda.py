@@ -61,8 +61,10 @@ def test_cuda_model_loads_in_a_process_without_cuda(cuda_dae, digits,
 def test_mixed_precision_on_cuda(digits, precision):
     """Autocast and the float16 loss scaler on the device they are for.
 
-    The margins are those measured on the CPU (see test_autoencoder.py and
-    test_sampling.py); they have not been measured on a GPU.
+    Not yet run on a GPU. The same test with device="cpu" measured a final
+    loss within 9.3e-4 (relative) of float32's and a mean sample difference
+    of 5.6e-4 (bfloat16) and 7e-5 (float16); the margins leave room for
+    GPU kernels that round differently.
     """
     kw = dict(hidden_layer_sizes=(64, 32), loss="bce", max_epochs=5,
               device="cuda", random_state=0)

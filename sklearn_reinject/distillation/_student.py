@@ -52,7 +52,7 @@ class SoftTargetClassifier(ClassifierMixin, BaseTorchMLP):
         :class:`torch.autocast` while weights and optimiser state stay
         float32; ``"float16"`` also scales the loss against gradient
         underflow (:class:`torch.amp.GradScaler`). Inference
-        (:meth:`transform` and the like) runs in float32.
+        (:meth:`predict` and the like) runs in float32.
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation and shuffling.
     verbose : int, default=0

@@ -92,6 +92,18 @@ def test_streamed_chunks_do_not_alias(digits_dae):
     assert not np.allclose(chains[10:20], chains[20:])
 
 
+def test_code_between_streamed_chunks_runs_outside_inference_mode(
+        digits_dae):
+    """A consumer may train on each chunk: it must get ordinary tensors."""
+    sampler = ReinjectionSampler(digits_dae, n_chains=10, random_state=0)
+    layer = torch.nn.Linear(digits_dae.n_features_in_, 1)
+    for chunk in sampler.iter_samples(120):
+        assert not torch.is_inference_mode_enabled()
+        layer(torch.from_numpy(chunk)).sum().backward()
+    for _ in sampler._run_chunks(20, 0):
+        assert not torch.is_inference_mode_enabled()
+
+
 def test_burn_in_keeps_n_steps_minus_burn_in_per_walk(digits_dae):
     sampler = ReinjectionSampler(digits_dae, n_chains=3, n_steps=4,
                                  burn_in=3, random_state=0)

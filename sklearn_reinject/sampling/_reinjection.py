@@ -562,8 +562,10 @@ class ReinjectionSampler(BaseSampler):
                         + overflow)
                 if start == 0:
                     self._warn_if_out_of_range(kept, ae, lam)
-                if mh:
-                    rates = np.concatenate(acceptance)
-                    self.walk_acceptance_rates_ = rates
-                    self.acceptance_rate_ = float(rates.mean())
-                yield kept
+            if mh:
+                rates = np.concatenate(acceptance)
+                self.walk_acceptance_rates_ = rates
+                self.acceptance_rate_ = float(rates.mean())
+            # Outside inference mode: the caller's code runs between chunks
+            # and must not create inference tensors.
+            yield kept

@@ -38,6 +38,8 @@ from _common import markdown_table, timed, versions  # noqa: E402
 from sklearn_reinject import LossyAutoencoder, ReinjectionSampler  # noqa
 from sklearn_reinject.utils._device import (PRECISIONS, autocast,  # noqa
                                             resolve_device)
+from sklearn_reinject.utils._threads import (cpu_worker_count,  # noqa
+                                             single_threaded_pool)
 
 SIZES = (600, 400, 100)
 
@@ -130,6 +132,29 @@ def measure(ae, device, precision, n, n_chains, naive_walks, compile_step):
 
     t_arith = timed(rows_loop(forward_and_noise), device)
 
+    # On a CPU the sampler splits each chunk's walks over single-threaded
+    # workers: the bare forward pass in that same layout.
+    n_workers = cpu_worker_count(chunk) if device.type == "cpu" else 1
+    t_split = None
+    if n_workers > 1:
+        pool = single_threaded_pool(n_workers)
+        bounds = [round(chunk * j / n_workers) for j in range(n_workers + 1)]
+
+        def part(a, b):
+            with torch.inference_mode(), autocast(device, precision):
+                done = 0
+                while done < rows:
+                    module.reconstruct(x[a:b])
+                    done += chunk
+
+        def split():
+            for f in [pool.submit(part, a, b)
+                      for a, b in zip(bounds[:-1], bounds[1:])]:
+                f.result()
+
+        t_split = timed(split, device)
+        pool.shutdown()
+
     def naive():
         g = torch.Generator(device=device).manual_seed(0)
         out = []
@@ -163,6 +188,10 @@ def measure(ae, device, precision, n, n_chains, naive_walks, compile_step):
         "sampler_flops": achieved, "matmul_flops": peak,
         "flops_fraction": achieved / peak,
     }
+    if t_split is not None:
+        result.update(cpu_workers=n_workers,
+                      split_forward_seconds=t_split,
+                      time_ratio_vs_split_forward=t_sampler / t_split)
     if compile_step:
         # torch.compile of the forward pass: compile time, and the same
         # rows as the bare floor once compiled.
@@ -186,6 +215,10 @@ def report(r):
          f"{n / r['iter_samples_seconds']:,.0f} samples/s"],
         ["bare forward, same rows", f"{r['bare_forward_seconds']:.3f} s",
          f"{r['bare_rows_per_second']:,.0f} rows/s"],
+        *([[f"bare forward, same rows split over {r['cpu_workers']} "
+            "single-threaded workers", f"{r['split_forward_seconds']:.3f} s",
+            f"{rows / r['split_forward_seconds']:,.0f} rows/s"]]
+          if "split_forward_seconds" in r else []),
         ["forward + noise draws + add, same rows",
          f"{r['forward_and_noise_seconds']:.3f} s",
          f"{rows / r['forward_and_noise_seconds']:,.0f} rows/s"],
@@ -205,6 +238,9 @@ def report(r):
          f"{r['throughput_ratio_vs_bare']:.3f}"],
         ["sampler time / bare forward time",
          f"{r['time_ratio_vs_bare']:.3f}"],
+        *([["sampler time / split bare forward time",
+            f"{r['time_ratio_vs_split_forward']:.3f}"]]
+          if "split_forward_seconds" in r else []),
         ["sampler time / (forward + noise) time",
          f"{r['time_ratio_vs_forward_and_noise']:.3f}"],
         ["sampler speed-up over the naive loop",

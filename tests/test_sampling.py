@@ -60,6 +60,115 @@ def test_walks_follow_the_recursion():
     torch.testing.assert_close(means, r(torch.stack(states[1:5])))
 
 
+def test_walks_in_blocks_draw_each_block_from_its_own_generator():
+    """A block's walks do not depend on which other blocks run with them."""
+    torch.manual_seed(0)
+    W = torch.randn(5, 5) * 0.3
+
+    def r(x):
+        return torch.tanh(x @ W)
+
+    x0 = torch.randn(7, 5)
+
+    def gens(*seeds):
+        return [torch.Generator().manual_seed(s) for s in seeds]
+
+    together = run_walks(r, x0, 4, 1, 0.2, gens(10, 11, 12), "state",
+                         block=3)
+    alone = run_walks(r, x0[3:6], 4, 1, 0.2, gens(11), "state", block=3)
+    torch.testing.assert_close(together[:, 3:6], alone)
+    single = run_walks(r, x0[:3], 4, 1, 0.2,
+                       torch.Generator().manual_seed(10), "state")
+    torch.testing.assert_close(together[:, :3], single)
+    with pytest.raises(ValueError, match="2 generators do not cover 7"):
+        run_walks(r, x0, 4, 1, 0.2, gens(1, 2), "state", block=3)
+
+
+@pytest.fixture
+def restore_threads():
+    n_threads = torch.get_num_threads()
+    yield
+    torch.set_num_threads(n_threads)
+
+
+def _recording(estimator):
+    """A copy of ``estimator`` whose reconstruct records its calling threads."""
+    import copy
+    import threading
+    estimator = copy.deepcopy(estimator)
+    module, calls = estimator.module_, []
+    reconstruct = module.reconstruct
+
+    def record(x):
+        calls.append((threading.get_ident(), len(x),
+                      torch.is_inference_mode_enabled(),
+                      torch.get_num_threads()))
+        return reconstruct(x)
+
+    module.reconstruct = record
+    return estimator, calls
+
+
+@pytest.mark.parametrize("precision", ["float32", "bfloat16"])
+def test_cpu_walks_run_on_single_threaded_workers(digits_dae, precision,
+                                                  restore_threads):
+    import threading
+
+    from sklearn_reinject.utils._threads import openmp_backend
+    if not openmp_backend():
+        pytest.skip("CPU workers need PyTorch's OpenMP backend")
+    torch.set_num_threads(2)
+    ae, calls = _recording(digits_dae)
+    sampler = ReinjectionSampler(ae, n_chains=512, n_steps=4, burn_in=1,
+                                 precision=precision, random_state=0)
+    # 1024 walks: two chunks of 512, each in 8 blocks of 64 walks (4096
+    # values, the smallest block).
+    X = sampler.sample(3072)
+    assert np.isfinite(X).all()
+    workers = {ident for ident, *_ in calls}
+    assert len(workers) == 2 and threading.get_ident() not in workers
+    # Each worker runs half of each chunk's walks, in inference mode, with
+    # one intra-op thread of its own...
+    assert {(rows, inference, threads)
+            for _, rows, inference, threads in calls} == {(256, True, 1)}
+    assert len(calls) == 2 * 2 * 4  # workers x chunks x steps
+    # ... and neither the caller's thread count nor the one that threads
+    # started later inherit has changed.
+    assert torch.get_num_threads() == 2
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(
+        torch.get_num_threads()))
+    thread.start()
+    thread.join()
+    assert seen == [2]
+
+
+def test_cpu_samples_do_not_depend_on_the_thread_count(digits_dae,
+                                                       restore_threads):
+    sampler = ReinjectionSampler(digits_dae, n_chains=500, random_state=0)
+    torch.set_num_threads(2)
+    two = sampler.sample(4000)
+    torch.set_num_threads(1)
+    one = sampler.sample(4000)
+    # Measured: identical. Matrix products of other row counts may round
+    # differently on other BLAS builds, hence a tolerance.
+    np.testing.assert_allclose(one, two, atol=1e-5)
+
+
+def test_error_in_a_cpu_worker_reaches_the_caller(digits_dae,
+                                                  restore_threads):
+    import copy
+    torch.set_num_threads(2)
+    ae = copy.deepcopy(digits_dae)
+
+    def broken(x):
+        raise RuntimeError("reconstruct failed")
+
+    ae.module_.reconstruct = broken
+    with pytest.raises(RuntimeError, match="reconstruct failed"):
+        ReinjectionSampler(ae, n_chains=300, random_state=0).sample(1000)
+
+
 def test_samples_are_in_random_order(digits_dae):
     # In walk order, consecutive rows of one walk are strongly correlated;
     # shuffled, neighbours are as far apart as random pairs.
@@ -90,6 +199,41 @@ def test_streamed_chunks_do_not_alias(digits_dae):
     chains = sampler.sample_chains(30)  # three chunks of 10 walks
     assert not np.allclose(chains[:10], chains[10:20])
     assert not np.allclose(chains[10:20], chains[20:])
+
+
+def test_cpu_chunks_in_flight_do_not_alias(digits_dae, restore_threads):
+    """On a CPU the next chunk runs while the last one is handed over."""
+    torch.set_num_threads(2)
+    sampler = ReinjectionSampler(digits_dae, n_chains=512, n_steps=3,
+                                 burn_in=1, random_state=0)
+    chunks = list(sampler.iter_samples(4 * 1024))  # four chunks, two workers
+    assert len(chunks) == 4
+    for a, b in zip(chunks[:-1], chunks[1:]):
+        assert not np.shares_memory(a, b) and not np.allclose(a, b)
+    chains = sampler.sample_chains(3 * 512)
+    for a, b in zip(chains[:-512:512], chains[512::512]):
+        assert not np.allclose(a, b)
+    np.testing.assert_array_equal(
+        np.concatenate(chunks),
+        np.concatenate(list(sampler.iter_samples(4 * 1024))))
+
+
+def test_abandoned_stream_stops_its_workers(digits_dae, restore_threads):
+    import gc
+    import threading
+
+    def workers():
+        return [t for t in threading.enumerate()
+                if t.name.startswith("sklearn_reinject")]
+
+    torch.set_num_threads(2)
+    sampler = ReinjectionSampler(digits_dae, n_chains=512, random_state=0)
+    stream = sampler.iter_samples(100 * 512 * 8)
+    next(stream)
+    assert len(workers()) == 2
+    stream.close()
+    gc.collect()
+    assert workers() == []
 
 
 def test_code_between_streamed_chunks_runs_outside_inference_mode(

@@ -1,5 +1,7 @@
 """Reinjection sampling: iterate an autoencoder with Gaussian noise."""
 
+import concurrent.futures
+import functools
 import math
 import warnings
 from numbers import Integral, Real
@@ -14,11 +16,17 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..exceptions import ChainDivergenceError, SamplingWarning
 from ..utils._compat import HasMethods, Interval, StrOptions, _fit_context
 from ..utils._device import PRECISIONS, autocast
-from ..utils._random import draw_seeds, torch_generator
+from ..utils._random import MAX_SEED, draw_seeds, torch_generator
+from ..utils._threads import cpu_worker_count, single_threaded_pool
 from ._base import BaseSampler
 
 #: Working-memory budget of one chunk, in float32 values (64 MiB).
 CHUNK_VALUES = 1 << 24
+#: On a CPU, a chunk's walks are split into at most this many blocks, each
+#: with its own random stream, and run by single-threaded workers.
+MAX_CPU_BLOCKS = 64
+#: ... each block holding at least this many values (one walk at least).
+MIN_BLOCK_VALUES = 4096
 #: Rows of training data kept for ``init="data"``.
 MAX_INIT_ROWS = 10_000
 #: A warning is raised when more than this share of the values of the first
@@ -43,17 +51,23 @@ def _is_fitted(estimator):
 
 
 def run_walks(reconstruct, x0, n_steps, burn_in, lam, generator, output,
-              out=None):
+              out=None, block=None):
     """Run reinjection walks from ``x0``; return the kept states.
 
     ``x_{t+1} = r(x_t) + sqrt(lam) * eps_t`` for ``t = 0 .. n_steps - 1``.
     The states of steps ``burn_in + 1 .. n_steps`` are kept: the noise-free
     means ``r(x_t)`` when ``output == "mean"``, the noisy states otherwise.
-    Runs under ``inference_mode`` with no host synchronisation; the caller
-    checks finiteness once on the result. States and noise keep ``x0``'s
-    dtype even when ``reconstruct`` returns a lower precision (autocast).
-    ``out``, a tensor of the result's shape, dtype and device, receives the
-    kept states instead of a new allocation.
+    Runs with no host synchronisation (the caller enters
+    ``inference_mode`` and checks finiteness once on the result). States
+    and noise keep ``x0``'s dtype even when ``reconstruct`` returns a lower
+    precision (autocast). ``out``, a tensor of the result's shape, dtype
+    and device, receives the kept states instead of a new allocation; it
+    may be a view whose rows of each step are contiguous.
+
+    ``generator`` is one ``torch.Generator`` for all walks, or a sequence
+    of them with ``block`` given: walks ``k * block`` to
+    ``(k + 1) * block - 1`` then draw their noise from ``generator[k]``,
+    so a block's noise does not depend on which other walks run with it.
 
     Returns
     -------
@@ -66,9 +80,19 @@ def run_walks(reconstruct, x0, n_steps, burn_in, lam, generator, output,
     std = math.sqrt(lam)
     x = x0
     noise = torch.empty_like(x0)
+    if isinstance(generator, torch.Generator):
+        streams = [(noise, generator)]
+    else:
+        if block is None or len(generator) != math.ceil(n_walks / block):
+            raise ValueError(
+                f"{len(generator)} generators do not cover {n_walks} walks "
+                f"in blocks of {block}.")
+        streams = [(noise[k * block:(k + 1) * block], gen)
+                   for k, gen in enumerate(generator)]
     for t in range(n_steps):
         mean = reconstruct(x)
-        noise.normal_(generator=generator)
+        for part, gen in streams:
+            part.normal_(generator=gen)
         if output == "state" and t >= burn_in:
             # Write the new state straight into its kept slot.
             x = torch.add(mean, noise, alpha=std, out=kept[t - burn_in])
@@ -80,6 +104,14 @@ def run_walks(reconstruct, x0, n_steps, burn_in, lam, generator, output,
         x = (mean.add_(noise, alpha=std) if mean.dtype == noise.dtype
              else torch.add(mean, noise, alpha=std))
     return kept
+
+
+def _run_walks_worker(reconstruct, x0, generators, out, *, n_steps, burn_in,
+                      lam, output, precision, block):
+    # Inference and autocast modes are per thread: enter them here.
+    with torch.inference_mode(), autocast(x0.device, precision):
+        run_walks(reconstruct, x0, n_steps, burn_in, lam, generators, output,
+                  out=out, block=block)
 
 
 def run_mh_walks(reconstruct, x0, n_steps, burn_in, lam, generator,
@@ -169,6 +201,15 @@ class ReinjectionSampler(BaseSampler):
     Chunks have a fixed size, so working memory does not grow with
     ``n_samples``; :meth:`iter_samples` streams them.
 
+    On a CPU, each chunk's walks are split into at most 64 blocks with
+    random streams of their own, run by ``torch.get_num_threads()`` worker
+    threads that each use one intra-op thread, so that the Gaussian draws,
+    serial in PyTorch, run on every core; the next chunk runs while the
+    last one is checked and handed over. The samples of a ``random_state``
+    do not depend on the number of threads. The autoencoder's
+    ``reconstruct`` is then called from several threads at once, which
+    PyTorch modules in eval mode allow.
+
     Parameters
     ----------
     autoencoder : estimator
@@ -189,6 +230,8 @@ class ReinjectionSampler(BaseSampler):
     n_chains : int, default=None
         Walks run together in one batch. ``None`` sizes the batch from a
         64 MiB working-memory budget (and never more walks than needed).
+        On a CPU, the next batch runs while the last one is handed over,
+        so two are held at a time.
     init : {"normal", "uniform", "data", "prior"}, default="normal"
         Start of each walk: ``N(0, I)``, ``U(0, 1)``, random rows of the
         data passed to :meth:`fit` (at most 10,000 are kept), or, for a
@@ -415,7 +458,7 @@ class ReinjectionSampler(BaseSampler):
                 "data's range widened by its width on each side: lam="
                 f"{lam:g} looks far too large for this data (the "
                 f"autoencoder's matched value is {ae.default_lam():g}).",
-                SamplingWarning, stacklevel=5)
+                SamplingWarning, stacklevel=6)
 
     def _lam(self):
         if self.lam == "auto":
@@ -485,6 +528,48 @@ class ReinjectionSampler(BaseSampler):
         for kept in self._run_chunks(n_walks_total, rng):
             yield kept.reshape(-1, n_features).cpu().numpy()
 
+    def _start_cpu_blocks(self, reconstruct, x0, lam, generator, kept,
+                          pool):
+        """Start one chunk's walks on the CPU, block by block.
+
+        The walks are split into at most ``MAX_CPU_BLOCKS`` blocks, each
+        drawing its noise from its own generator seeded from
+        ``generator``. Contiguous runs of blocks go to single-threaded
+        workers, one per intra-op thread (see ``utils._threads``): noise
+        generation, serial within a block, then runs on every core. The
+        blocks do not depend on the number of workers, so neither do the
+        samples, up to the rounding of the network's matrix products.
+
+        ``pool`` is the worker pool of an earlier chunk of the same call, or
+        None. Returns the pool (None while one worker suffices) and the
+        futures of the running blocks; with one worker, the walks have run
+        on this thread and there are no futures.
+        """
+        n_walks, n_features = x0.shape
+        block = max(math.ceil(n_walks / MAX_CPU_BLOCKS),
+                    math.ceil(MIN_BLOCK_VALUES / n_features))
+        n_blocks = math.ceil(n_walks / block)
+        seeds = torch.randint(MAX_SEED, (n_blocks,), generator=generator)
+        streams = [torch_generator(seed) for seed in seeds.tolist()]
+        run = functools.partial(
+            _run_walks_worker, reconstruct, n_steps=self.n_steps,
+            burn_in=self.burn_in, lam=lam, output=self.output,
+            precision=self.precision, block=block)
+        n_workers = cpu_worker_count(n_blocks)
+        if n_workers == 1:
+            run(x0, streams, kept)
+            return pool, []
+        if pool is None:
+            pool = single_threaded_pool(n_workers)
+        bounds = [round(n_blocks * j / n_workers)
+                  for j in range(n_workers + 1)]
+        futures = []
+        for a, b in zip(bounds[:-1], bounds[1:]):
+            rows = slice(a * block, b * block)
+            futures.append(pool.submit(run, x0[rows], streams[a:b],
+                                       kept[:, rows]))
+        return pool, futures
+
     def _run_chunks(self, n_walks_total, rng):
         """Yield kept-state tensors (steps, walks, features) chunk by chunk.
 
@@ -517,55 +602,96 @@ class ReinjectionSampler(BaseSampler):
         self.network_evaluations_per_step_ = (
             self.n_integration_points + (self.proposal == "reinject")
             if mh else 1)
-        buffer = None
-        for start in starts:
-            n_walks = min(chunk, n_walks_total - start)
-            with torch.inference_mode():
-                x0 = self._init_walks(n_walks, n_features, generator, device,
-                                      init_rng)
-                # Only the network's arithmetic runs at lower precision; the
-                # walks' states and noise stay float32.
-                with autocast(device, self.precision):
+        on_cpu = torch.device(device).type == "cpu"
+        # Full chunks reuse buffers (no fresh pages to fault in per chunk):
+        # every consumer copies a chunk before asking for the next. On a
+        # CPU, the next chunk runs on the workers while this thread checks
+        # and hands over the last one, so two buffers alternate.
+        buffers = [None, None]
+        pool = pending = None
+        try:
+            for i, start in enumerate(starts):
+                n_walks = min(chunk, n_walks_total - start)
+                futures = []
+                with torch.inference_mode():
+                    x0 = self._init_walks(n_walks, n_features, generator,
+                                          device, init_rng)
                     if mh:
-                        kept, accepted = run_mh_walks(
-                            module.reconstruct, x0, self.n_steps,
-                            self.burn_in, lam, generator, score_scale,
-                            self.n_integration_points, self.proposal,
-                            step_size)
+                        # Only the network's arithmetic runs at lower
+                        # precision; the walks' states stay float32.
+                        with autocast(device, self.precision):
+                            kept, accepted = run_mh_walks(
+                                module.reconstruct, x0, self.n_steps,
+                                self.burn_in, lam, generator, score_scale,
+                                self.n_integration_points, self.proposal,
+                                step_size)
                         acceptance.append(
                             (accepted / self.n_steps).cpu().numpy())
                     else:
-                        # Every consumer copies a chunk before asking for
-                        # the next, so full chunks share one buffer (no
-                        # fresh pages to fault in per chunk).
-                        if buffer is None:
-                            buffer = torch.empty(
-                                (self.n_steps - self.burn_in, chunk,
+                        slot = i % 2 if on_cpu else 0
+                        if n_walks < chunk:
+                            kept = torch.empty(
+                                (self.n_steps - self.burn_in, n_walks,
                                  n_features), device=device)
-                        kept = run_walks(
-                            module.reconstruct, x0, self.n_steps,
-                            self.burn_in, lam, generator, self.output,
-                            out=buffer if n_walks == chunk else None)
-                # One host synchronisation per chunk, not per step. A sum is
-                # non-finite if any term is, and costs far less than an
-                # elementwise test; only then (or on float32 overflow of a
-                # finite sum) is the exact test run.
-                if not bool(torch.isfinite(kept.sum())) and \
-                        not bool(torch.isfinite(kept).all()):
-                    overflow = (" float16 overflows above 65504: try "
-                                "precision='bfloat16' or 'float32'."
-                                if self.precision == "float16" else "")
-                    raise ChainDivergenceError(
-                        f"Reinjection chains diverged to NaN or inf with "
-                        f"lam={lam!r}. Lower 'lam', or check that the "
-                        "autoencoder was trained on data of this scale."
-                        + overflow)
-                if start == 0:
-                    self._warn_if_out_of_range(kept, ae, lam)
-            if mh:
-                rates = np.concatenate(acceptance)
-                self.walk_acceptance_rates_ = rates
-                self.acceptance_rate_ = float(rates.mean())
-            # Outside inference mode: the caller's code runs between chunks
-            # and must not create inference tensors.
-            yield kept
+                        else:
+                            if buffers[slot] is None:
+                                buffers[slot] = torch.empty(
+                                    (self.n_steps - self.burn_in, chunk,
+                                     n_features), device=device)
+                            kept = buffers[slot]
+                        if on_cpu:
+                            pool, futures = self._start_cpu_blocks(
+                                module.reconstruct, x0, lam, generator, kept,
+                                pool)
+                        else:
+                            with autocast(device, self.precision):
+                                run_walks(module.reconstruct, x0,
+                                          self.n_steps, self.burn_in, lam,
+                                          generator, self.output, out=kept)
+                if pending is not None:
+                    yield self._finish_chunk(*pending, ae, lam)
+                    pending = None
+                if mh:
+                    rates = np.concatenate(acceptance)
+                    self.walk_acceptance_rates_ = rates
+                    self.acceptance_rate_ = float(rates.mean())
+                if futures:
+                    pending = (kept, futures, start == 0)
+                else:
+                    yield self._finish_chunk(kept, [], start == 0, ae, lam)
+            if pending is not None:
+                yield self._finish_chunk(*pending, ae, lam)
+        finally:
+            if pool is not None:
+                # An abandoned call waits for its running blocks and drops
+                # the queued ones.
+                pool.shutdown(cancel_futures=True)
+
+    def _finish_chunk(self, kept, futures, first, ae, lam):
+        """Wait for a chunk's blocks, check it, and return it.
+
+        Yielded outside inference mode: the caller's code runs between
+        chunks and must not create inference tensors.
+        """
+        # Let every worker finish writing before any error is raised.
+        concurrent.futures.wait(futures)
+        for future in futures:
+            future.result()
+        with torch.inference_mode():
+            # One host synchronisation per chunk, not per step. A sum is
+            # non-finite if any term is, and costs far less than an
+            # elementwise test; only then (or on float32 overflow of a
+            # finite sum) is the exact test run.
+            if not bool(torch.isfinite(kept.sum())) and \
+                    not bool(torch.isfinite(kept).all()):
+                overflow = (" float16 overflows above 65504: try "
+                            "precision='bfloat16' or 'float32'."
+                            if self.precision == "float16" else "")
+                raise ChainDivergenceError(
+                    f"Reinjection chains diverged to NaN or inf with "
+                    f"lam={lam!r}. Lower 'lam', or check that the "
+                    "autoencoder was trained on data of this scale."
+                    + overflow)
+            if first:
+                self._warn_if_out_of_range(kept, ae, lam)
+        return kept

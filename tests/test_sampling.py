@@ -338,16 +338,20 @@ def test_burn_in_must_be_below_n_steps(digits_dae):
         ReinjectionSampler(digits_dae, n_steps=3, burn_in=3).sample(5)
 
 
-def test_diverging_chain_raises(digits):
+# 13 walks run in one block on the calling thread; 1,024 walks in 16
+# blocks on two CPU workers, which check their own blocks.
+@pytest.mark.parametrize("n_samples", [100, 8 * 1024])
+def test_diverging_chain_raises(digits, n_samples, restore_threads):
+    torch.set_num_threads(2)
     ae = small_autoencoder(hidden_layer_sizes=(8,)).fit(digits[0][:100])
     with torch.no_grad():
         for p in ae.module_.parameters():
             p.mul_(1e3)  # an expansive map: iterates overflow float32
     with pytest.raises(ChainDivergenceError, match="diverged to NaN or inf"):
-        ReinjectionSampler(ae, n_steps=10, random_state=0).sample(100)
+        ReinjectionSampler(ae, n_steps=10, random_state=0).sample(n_samples)
     with pytest.raises(ChainDivergenceError, match="float16 overflows"):
         ReinjectionSampler(ae, n_steps=10, precision="float16",
-                           random_state=0).sample(100)
+                           random_state=0).sample(n_samples)
 
 
 @pytest.mark.parametrize("method", ["reinject", "mh"])

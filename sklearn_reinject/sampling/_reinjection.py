@@ -108,10 +108,17 @@ def run_walks(reconstruct, x0, n_steps, burn_in, lam, generator, output,
 
 def _run_walks_worker(reconstruct, x0, generators, out, *, n_steps, burn_in,
                       lam, output, precision, block):
+    """Run walks on a worker thread; return whether all kept states are finite.
+
+    The finiteness check runs here, single-threaded, so that the calling
+    thread starts no OpenMP team of its own while the workers are busy.
+    """
     # Inference and autocast modes are per thread: enter them here.
-    with torch.inference_mode(), autocast(x0.device, precision):
-        run_walks(reconstruct, x0, n_steps, burn_in, lam, generators, output,
-                  out=out, block=block)
+    with torch.inference_mode():
+        with autocast(x0.device, precision):
+            run_walks(reconstruct, x0, n_steps, burn_in, lam, generators,
+                      output, out=out, block=block)
+        return bool(torch.isfinite(out.sum()))
 
 
 def run_mh_walks(reconstruct, x0, n_steps, burn_in, lam, generator,
@@ -675,15 +682,15 @@ class ReinjectionSampler(BaseSampler):
         """
         # Let every worker finish writing before any error is raised.
         concurrent.futures.wait(futures)
-        for future in futures:
-            future.result()
         with torch.inference_mode():
             # One host synchronisation per chunk, not per step. A sum is
             # non-finite if any term is, and costs far less than an
             # elementwise test; only then (or on float32 overflow of a
-            # finite sum) is the exact test run.
-            if not bool(torch.isfinite(kept.sum())) and \
-                    not bool(torch.isfinite(kept).all()):
+            # finite sum) is the exact test run. Workers sum their own
+            # blocks.
+            sums_finite = (all([future.result() for future in futures])
+                           if futures else bool(torch.isfinite(kept.sum())))
+            if not sums_finite and not bool(torch.isfinite(kept).all()):
                 overflow = (" float16 overflows above 65504: try "
                             "precision='bfloat16' or 'float32'."
                             if self.precision == "float16" else "")

@@ -549,8 +549,9 @@ class ReinjectionSampler(BaseSampler):
 
         ``pool`` is the worker pool of an earlier chunk of the same call, or
         None. Returns the pool (None while one worker suffices) and the
-        futures of the running blocks; with one worker, the walks have run
-        on this thread and there are no futures.
+        futures of the blocks, each giving whether its kept states are all
+        finite; with one worker, the walks have run on this thread and the
+        one future is done.
         """
         n_walks, n_features = x0.shape
         block = max(math.ceil(n_walks / MAX_CPU_BLOCKS),
@@ -564,8 +565,9 @@ class ReinjectionSampler(BaseSampler):
             precision=self.precision, block=block)
         n_workers = cpu_worker_count(n_blocks)
         if n_workers == 1:
-            run(x0, streams, kept)
-            return pool, []
+            done = concurrent.futures.Future()
+            done.set_result(run(x0, streams, kept))
+            return pool, [done]
         if pool is None:
             pool = single_threaded_pool(n_workers)
         bounds = [round(n_blocks * j / n_workers)
@@ -611,9 +613,9 @@ class ReinjectionSampler(BaseSampler):
             if mh else 1)
         on_cpu = torch.device(device).type == "cpu"
         # Full chunks reuse buffers (no fresh pages to fault in per chunk):
-        # every consumer copies a chunk before asking for the next. On a
-        # CPU, the next chunk runs on the workers while this thread checks
-        # and hands over the last one, so two buffers alternate.
+        # every consumer copies a chunk before asking for the next. When
+        # CPU workers run the walks, the next chunk runs on them while this
+        # thread checks and hands over the last one: two buffers alternate.
         buffers = [None, None]
         pool = pending = None
         try:
@@ -635,7 +637,8 @@ class ReinjectionSampler(BaseSampler):
                         acceptance.append(
                             (accepted / self.n_steps).cpu().numpy())
                     else:
-                        slot = i % 2 if on_cpu else 0
+                        # A second buffer once chunks run on workers.
+                        slot = i % 2 if pool is not None else 0
                         if n_walks < chunk:
                             kept = torch.empty(
                                 (self.n_steps - self.burn_in, n_walks,
@@ -662,7 +665,7 @@ class ReinjectionSampler(BaseSampler):
                     rates = np.concatenate(acceptance)
                     self.walk_acceptance_rates_ = rates
                     self.acceptance_rate_ = float(rates.mean())
-                if futures:
+                if not all(future.done() for future in futures):
                     pending = (kept, futures, start == 0)
                 else:
                     yield self._finish_chunk(kept, [], start == 0, ae, lam)

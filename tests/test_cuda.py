@@ -32,6 +32,21 @@ def test_fit_and_sample_on_cuda(cuda_dae):
     assert X.shape == (5000, 64) and np.isfinite(X).all()
 
 
+def test_cuda_step_loop_does_not_synchronise(cuda_dae):
+    from sklearn_reinject.sampling import run_walks
+    x0 = torch.rand(256, 64, device="cuda")
+    gen = torch.Generator(device="cuda").manual_seed(0)
+    with torch.inference_mode():
+        cuda_dae.module_.reconstruct(x0)  # first call may set up kernels
+        torch.cuda.synchronize()
+        torch.cuda.set_sync_debug_mode("error")
+        try:
+            run_walks(cuda_dae.module_.reconstruct, x0, 10, 2, 0.1, gen,
+                      "state")
+        finally:
+            torch.cuda.set_sync_debug_mode("default")
+
+
 def test_cuda_sampling_is_reproducible(cuda_dae):
     a = ReinjectionSampler(cuda_dae, random_state=0).sample(500)
     b = ReinjectionSampler(cuda_dae, random_state=0).sample(500)

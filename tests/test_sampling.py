@@ -60,6 +60,38 @@ def test_walks_follow_the_recursion():
     torch.testing.assert_close(means, r(torch.stack(states[1:5])))
 
 
+class _NoHostSync(torch.overrides.TorchFunctionMode):
+    """Fails on any tensor-to-host read: each would sync a device."""
+
+    READS = {torch.Tensor.item, torch.Tensor.__bool__, torch.Tensor.__float__,
+             torch.Tensor.__int__, torch.Tensor.tolist, torch.Tensor.numpy,
+             torch.Tensor.cpu}
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        if func in self.READS:
+            raise AssertionError(f"host read in the step loop: {func}")
+        return func(*args, **(kwargs or {}))
+
+
+@pytest.mark.parametrize("blocks", [False, True])
+@pytest.mark.parametrize("output", ["state", "mean"])
+def test_step_loop_reads_nothing_back_to_the_host(blocks, output):
+    W = torch.randn(5, 5, generator=torch.Generator().manual_seed(0))
+
+    def r(x):
+        return torch.sigmoid(x @ W)
+
+    x0 = torch.randn(7, 5)
+    generator = ([torch.Generator().manual_seed(s) for s in range(3)]
+                 if blocks else torch.Generator().manual_seed(0))
+    with _NoHostSync():
+        kept = run_walks(r, x0, 6, 2, 0.1, generator, output,
+                         block=3 if blocks else None)
+    assert kept.shape == (4, 7, 5)
+    with pytest.raises(AssertionError, match="host read"), _NoHostSync():
+        bool(kept.sum() > 0)  # the mode does catch a read
+
+
 def test_walks_in_blocks_draw_each_block_from_its_own_generator():
     """A block's walks do not depend on which other blocks run with them."""
     torch.manual_seed(0)

@@ -6,7 +6,7 @@ imbalanced-learn's ``RandomOverSampler`` and (3) after
 ``ReinjectionSampler.fit_resample``, which trains one autoencoder per
 minority class and draws new rows from it, inside an ``imblearn``
 Pipeline. Compares balanced accuracy on the untouched test set. Needs
-imbalanced-learn (``pip install -e ".[imbalanced]"``); saves
+imbalanced-learn (``pip install "torch==2.13.0" -e ".[imbalanced]"``); saves
 ``imbalanced_augmentation.png``.
 """
 

@@ -36,15 +36,20 @@ def test_sample_is_reproducible_and_seed_dependent(digits_dae):
     assert not np.allclose(a, c)
 
 
-def test_walks_follow_the_recursion():
-    """Compare with a slow, step-by-step reference of the same chain."""
+def _small_chain():
+    """A contracting map on 5 features and 7 starting states."""
     torch.manual_seed(0)
     W = torch.randn(5, 5) * 0.3
 
     def r(x):
         return torch.tanh(x @ W)
 
-    x0 = torch.randn(7, 5)
+    return r, torch.randn(7, 5)
+
+
+def test_walks_follow_the_recursion():
+    """Compare with a slow, step-by-step reference of the same chain."""
+    r, x0 = _small_chain()
     kept = run_walks(r, x0, n_steps=6, burn_in=2, lam=0.2,
                      generator=torch.Generator().manual_seed(1),
                      output="state")
@@ -76,12 +81,7 @@ class _NoHostSync(torch.overrides.TorchFunctionMode):
 @pytest.mark.parametrize("blocks", [False, True])
 @pytest.mark.parametrize("output", ["state", "mean"])
 def test_step_loop_reads_nothing_back_to_the_host(blocks, output):
-    W = torch.randn(5, 5, generator=torch.Generator().manual_seed(0))
-
-    def r(x):
-        return torch.sigmoid(x @ W)
-
-    x0 = torch.randn(7, 5)
+    r, x0 = _small_chain()
     generator = ([torch.Generator().manual_seed(s) for s in range(3)]
                  if blocks else torch.Generator().manual_seed(0))
     with _NoHostSync():
@@ -94,13 +94,7 @@ def test_step_loop_reads_nothing_back_to_the_host(blocks, output):
 
 def test_walks_in_blocks_draw_each_block_from_its_own_generator():
     """A block's walks do not depend on which other blocks run with them."""
-    torch.manual_seed(0)
-    W = torch.randn(5, 5) * 0.3
-
-    def r(x):
-        return torch.tanh(x @ W)
-
-    x0 = torch.randn(7, 5)
+    r, x0 = _small_chain()
 
     def gens(*seeds):
         return [torch.Generator().manual_seed(s) for s in seeds]

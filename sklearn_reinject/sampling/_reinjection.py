@@ -17,7 +17,8 @@ from ..exceptions import ChainDivergenceError, SamplingWarning
 from ..utils._compat import HasMethods, Interval, StrOptions, _fit_context
 from ..utils._device import PRECISIONS, autocast
 from ..utils._random import MAX_SEED, draw_seeds, torch_generator
-from ..utils._threads import cpu_worker_count, single_threaded_pool
+from ..utils._threads import (cpu_worker_count, even_bounds,
+                              single_threaded_pool)
 from ._base import BaseSampler
 
 #: Working-memory budget of one chunk, in float32 values (64 MiB).
@@ -570,8 +571,7 @@ class ReinjectionSampler(BaseSampler):
             return pool, [done]
         if pool is None:
             pool = single_threaded_pool(n_workers)
-        bounds = [round(n_blocks * j / n_workers)
-                  for j in range(n_workers + 1)]
+        bounds = even_bounds(n_blocks, n_workers)
         futures = []
         for a, b in zip(bounds[:-1], bounds[1:]):
             rows = slice(a * block, b * block)

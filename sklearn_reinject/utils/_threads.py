@@ -38,6 +38,11 @@ def cpu_worker_count(n_blocks):
     return max(1, min(torch.get_num_threads(), n_blocks))
 
 
+def even_bounds(n, n_parts):
+    """Bounds ``[0, ..., n]`` of ``n_parts`` contiguous, near-equal parts."""
+    return [round(n * j / n_parts) for j in range(n_parts + 1)]
+
+
 def _single_threaded():
     # Initialise this thread's intra-op settings first: a thread that has
     # not yet run a parallel operator would otherwise reset them to the

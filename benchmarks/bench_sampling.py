@@ -38,8 +38,8 @@ from _common import markdown_table, timed, versions  # noqa: E402
 from sklearn_reinject import LossyAutoencoder, ReinjectionSampler  # noqa
 from sklearn_reinject.utils._device import (PRECISIONS, autocast,  # noqa
                                             resolve_device)
-from sklearn_reinject.utils._threads import (cpu_worker_count,  # noqa
-                                             single_threaded_pool)
+from sklearn_reinject.utils._threads import (  # noqa: E402
+    cpu_worker_count, even_bounds, single_threaded_pool)
 
 SIZES = (600, 400, 100)
 
@@ -110,12 +110,13 @@ def measure(ae, device, precision, n, n_chains, naive_walks, compile_step):
     noise = torch.empty_like(x)
     gen = torch.Generator(device=device).manual_seed(0)
 
-    def rows_loop(step):
+    def rows_loop(step, part=slice(None)):
+        """Run ``step`` over ``rows`` rows in chunks; ``part``: its share."""
         def run():
             with torch.inference_mode(), autocast(device, precision):
                 done = 0
                 while done < rows:
-                    step(x[:min(chunk, rows - done)])
+                    step(x[:min(chunk, rows - done)][part])
                     done += chunk
         return run
 
@@ -138,18 +139,12 @@ def measure(ae, device, precision, n, n_chains, naive_walks, compile_step):
     t_split = None
     if n_workers > 1:
         pool = single_threaded_pool(n_workers)
-        bounds = [round(chunk * j / n_workers) for j in range(n_workers + 1)]
-
-        def part(a, b):
-            with torch.inference_mode(), autocast(device, precision):
-                done = 0
-                while done < rows:
-                    module.reconstruct(x[a:b])
-                    done += chunk
+        bounds = even_bounds(chunk, n_workers)
+        parts = [rows_loop(module.reconstruct, slice(a, b))
+                 for a, b in zip(bounds[:-1], bounds[1:])]
 
         def split():
-            for f in [pool.submit(part, a, b)
-                      for a, b in zip(bounds[:-1], bounds[1:])]:
+            for f in [pool.submit(run) for run in parts]:
                 f.result()
 
         t_split = timed(split, device)

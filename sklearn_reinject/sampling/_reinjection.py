@@ -296,7 +296,11 @@ class ReinjectionSampler(BaseSampler):
         Names of features seen during :meth:`fit`, when ``X`` has string
         column names.
     init_data_ : ndarray of shape (n_init, n_features)
-        Rows of the training data used when ``init="data"``.
+        Only with ``init="data"``: up to 10,000 **rows of the training
+        data**, kept so that walks can start from them. They travel with
+        every pickle of the sampler (and of a
+        :class:`~sklearn_reinject.SyntheticDistiller` holding it). With any
+        other ``init`` the sampler keeps no training row.
     acceptance_rate_ : float
         With ``method="mh"``: share of accepted proposals over all walks of
         the last :meth:`sample` or :meth:`iter_samples` call.
@@ -416,12 +420,18 @@ class ReinjectionSampler(BaseSampler):
                     ae.get_params()["random_state"] is None:
                 ae.set_params(random_state=draw_seeds(self.random_state, 1)[0])
             self.autoencoder_ = ae.fit(X)
-        rows = X
-        if len(X) > MAX_INIT_ROWS:
-            keep = np.random.RandomState(0).choice(len(X), MAX_INIT_ROWS,
-                                                   replace=False)
-            rows = X[np.sort(keep)]
-        self.init_data_ = np.array(rows, dtype=np.float32, copy=True)
+        if self.init == "data":
+            # The only place where the sampler keeps training rows, because
+            # the user asked for walks that start from them.
+            rows = X
+            if len(X) > MAX_INIT_ROWS:
+                keep = np.random.RandomState(0).choice(
+                    len(X), MAX_INIT_ROWS, replace=False)
+                rows = X[np.sort(keep)]
+            self.init_data_ = np.array(rows, dtype=np.float32, copy=True)
+        elif hasattr(self, "init_data_"):
+            # A refit with another init drops the rows of an earlier fit.
+            del self.init_data_
         return self
 
     def __sklearn_is_fitted__(self):

@@ -1,0 +1,158 @@
+"""Nothing of the training rows is kept; memorisation measures."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from scipy.spatial.distance import cdist
+
+from sklearn_reinject import ReinjectionSampler
+from sklearn_reinject.metrics import (closer_to_training_share,
+                                      distance_to_closest_record,
+                                      near_copy_share,
+                                      nearest_neighbor_distance_ratio)
+
+from ._estimators import all_estimators, small_autoencoder
+
+
+def _marked_data():
+    """Data with a recognisable marker row inside the data's range."""
+    rng = np.random.RandomState(0)
+    X = rng.uniform(0, 1, size=(60, 6)).astype(np.float32)
+    X[5] = [0.123, 0.456, 0.789, 0.321, 0.654, 0.987]
+    return X, np.arange(60) % 3
+
+
+def _rows_in(blob, X):
+    """Indices of the rows of X whose float32 or float64 bytes are in blob."""
+    return [i for i, row in enumerate(X)
+            if row.astype(np.float32).tobytes() in blob
+            or row.astype(np.float64).tobytes() in blob]
+
+
+def _fit(est, X, y):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return est.fit(X, y) if hasattr(est, "predict") else est.fit(X)
+
+
+@pytest.mark.parametrize("est", all_estimators(),
+                         ids=lambda e: type(e).__name__)
+def test_fitted_estimators_keep_no_training_row(est):
+    X, y = _marked_data()
+    blob = pickle.dumps(_fit(est, X, y))
+    assert _rows_in(blob, X) == []
+
+
+def test_the_search_for_rows_finds_a_kept_row():
+    # The check above can fail: init="data" keeps rows, and it finds them.
+    X, y = _marked_data()
+    sampler = _fit(ReinjectionSampler(small_autoencoder(), init="data",
+                                      random_state=0), X, y)
+    assert 5 in _rows_in(pickle.dumps(sampler), X)
+    assert sampler.init_data_.shape == X.shape
+
+
+def test_refit_with_another_init_drops_the_kept_rows():
+    X, y = _marked_data()
+    sampler = _fit(ReinjectionSampler(small_autoencoder(), init="data",
+                                      random_state=0), X, y)
+    _fit(sampler.set_params(init="normal"), X, y)
+    assert not hasattr(sampler, "init_data_")
+    assert _rows_in(pickle.dumps(sampler), X) == []
+
+
+# -- memorisation measures -----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def gaussian_sets():
+    rng = np.random.RandomState(0)
+    X_train, X_holdout, X_fresh = rng.normal(size=(3, 500, 5))
+    return X_train, X_holdout, X_fresh
+
+
+@pytest.mark.parametrize("batch_size", [7, 1024])
+def test_dcr_and_nndr_match_a_direct_computation(gaussian_sets, batch_size):
+    X_train, _, X_fresh = gaussian_sets
+    d = np.sort(cdist(X_fresh, X_train), axis=1)
+    np.testing.assert_allclose(
+        distance_to_closest_record(X_fresh, X_train, batch_size=batch_size),
+        d[:, 0], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(
+        nearest_neighbor_distance_ratio(X_fresh, X_train,
+                                        batch_size=batch_size),
+        d[:, 0] / d[:, 1], rtol=0, atol=1e-6)
+    radius = np.median(d[:, 0])
+    assert near_copy_share(X_fresh, X_train, radius=radius,
+                           batch_size=batch_size) == pytest.approx(
+        np.mean(d[:, 0] <= radius), abs=1e-12)
+
+
+def test_closer_to_training_share_matches_a_direct_computation(
+        gaussian_sets):
+    X_train, X_holdout, X_fresh = gaussian_sets
+    d_t = cdist(X_fresh, X_train).min(1)
+    d_h = cdist(X_fresh, X_holdout).min(1)
+    expected = np.mean((d_t < d_h) + 0.5 * (d_t == d_h))
+    assert closer_to_training_share(X_fresh, X_train, X_holdout,
+                                    batch_size=64) == pytest.approx(
+        expected, abs=1e-12)
+
+
+def test_a_copying_generator_scores_as_memorising(gaussian_sets):
+    X_train, X_holdout, _ = gaussian_sets
+    copies = X_train[::2].astype(np.float32)
+    train32 = X_train.astype(np.float32)
+    assert closer_to_training_share(copies, train32, X_holdout) == 1.0
+    assert near_copy_share(copies, train32) == 1.0
+    np.testing.assert_array_equal(
+        distance_to_closest_record(copies, train32), 0.0)
+    np.testing.assert_array_equal(
+        nearest_neighbor_distance_ratio(copies, train32), 0.0)
+
+
+def test_a_fresh_sample_does_not_score_as_memorising(gaussian_sets):
+    X_train, X_holdout, X_fresh = gaussian_sets
+    # Over 20 seeds of this set-up the share lay in [0.468, 0.538].
+    assert abs(closer_to_training_share(X_fresh, X_train, X_holdout)
+               - 0.5) < 0.06
+    assert near_copy_share(X_fresh, X_train) == 0.0
+    # Fresh rows sit between training rows: their mean ratio was 0.82.
+    assert nearest_neighbor_distance_ratio(X_fresh, X_train).mean() > 0.7
+
+
+def test_closer_share_equalises_set_sizes(gaussian_sets):
+    # With ten times more training rows a fresh sample would look closer
+    # to the training data; the subsample removes that advantage.
+    X_train, X_holdout, X_fresh = gaussian_sets
+    rng = np.random.RandomState(1)
+    big_train = np.vstack([X_train, rng.normal(size=(4500, 5))])
+    assert abs(closer_to_training_share(X_fresh, big_train, X_holdout)
+               - 0.5) < 0.06
+
+
+@pytest.mark.parametrize("fn", [distance_to_closest_record,
+                                nearest_neighbor_distance_ratio,
+                                near_copy_share])
+def test_memorisation_measures_reject_bad_input(fn):
+    good = np.zeros((4, 3))
+    with pytest.raises(ValueError, match="NaN"):
+        fn(np.full((4, 3), np.nan), good)
+    with pytest.raises(ValueError, match="X_train"):
+        fn(good, np.zeros((4, 2)))
+    with pytest.raises(ValueError, match="0 sample"):
+        fn(np.zeros((0, 3)), good)
+    with pytest.raises(ValueError, match="batch_size"):
+        fn(good, good, batch_size=0)
+
+
+def test_closer_share_rejects_bad_input():
+    good = np.zeros((4, 3))
+    with pytest.raises(ValueError, match="X_holdout"):
+        closer_to_training_share(good, good, np.zeros((4, 2)))
+    with pytest.raises(ValueError, match="inf"):
+        closer_to_training_share(good, good, np.full((4, 3), np.inf))
+    with pytest.raises(ValueError, match="radius"):
+        near_copy_share(good, good, radius=-1.0)

@@ -6,6 +6,7 @@ progress printing). The skorch net lives only during ``fit``: afterwards the
 estimator keeps the trained ``module_`` and the ``history_``.
 """
 
+import base64
 import copy
 import math
 import warnings
@@ -25,6 +26,9 @@ from .utils._compat import Interval, StrOptions
 from .utils._device import (PRECISIONS, autocast, available_device,
                             resolve_device)
 from .utils._random import draw_seeds, torch_generator
+
+#: Key of the history entry that holds the training generators' states.
+RNG_STATE_KEY = "rng_states"
 
 OPTIMIZERS = {
     "adam": torch.optim.Adam,
@@ -86,12 +90,40 @@ class _TrainingNet(NeuralNet):
     """
 
     def __init__(self, *args, corrupt_fn=None, penalty_fn=None,
-                 precision="float32", **kwargs):
+                 precision="float32", epoch_generators=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.corrupt_fn = corrupt_fn
         self.penalty_fn = penalty_fn
         self.precision = precision
+        self.epoch_generators = epoch_generators
         self.grad_scaler_ = None
+
+    def on_epoch_end(self, net, **kwargs):
+        super().on_epoch_end(net, **kwargs)
+        # The states of the shuffling and noise generators go into the
+        # history (the last epoch's row only), which skorch's Checkpoint
+        # saves and LoadInitState loads: a resumed fit then draws exactly
+        # what the uninterrupted fit drew.
+        if len(self.history) > 1:
+            self.history[-2].pop(RNG_STATE_KEY, None)
+        self.history.record(RNG_STATE_KEY, [
+            base64.b64encode(g.get_state().numpy().tobytes()).decode("ascii")
+            for g in self.epoch_generators])
+
+    def on_epoch_begin(self, net, **kwargs):
+        super().on_epoch_begin(net, **kwargs)
+        if len(self.history) > 1 and RNG_STATE_KEY in self.history[-2]:
+            for g, state in zip(self.epoch_generators,
+                                self.history[-2][RNG_STATE_KEY]):
+                g.set_state(torch.frombuffer(
+                    bytearray(base64.b64decode(state)), dtype=torch.uint8))
+
+    def fit_loop(self, X, y=None, epochs=None, **fit_params):
+        if epochs is None:
+            # Epochs already in the history (loaded from a checkpoint by
+            # skorch's LoadInitState) count towards max_epochs.
+            epochs = max(self.max_epochs - len(self.history), 0)
+        return super().fit_loop(X, y, epochs=epochs, **fit_params)
 
     def initialize(self):
         super().initialize()
@@ -150,6 +182,17 @@ def batched_apply(fn, X, device, batch_size=4096, out_dtype=np.float32):
     if not outputs:
         return np.empty((0, 0), dtype=out_dtype)
     return np.concatenate(outputs).astype(out_dtype, copy=False)
+
+
+def _to_cpu(obj):
+    """A copy of a nested state dict with every tensor on the CPU."""
+    if isinstance(obj, torch.Tensor):
+        return obj.detach().to("cpu", copy=True)
+    if isinstance(obj, dict):
+        return {k: _to_cpu(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_to_cpu(v) for v in obj)
+    return copy.deepcopy(obj)
 
 
 class BaseTorchMLP(BaseEstimator):
@@ -215,6 +258,25 @@ class BaseTorchMLP(BaseEstimator):
         # network on every device.
         module = materialize_(self._build_module(X.shape[1]),
                               torch_generator(init_seed, "cpu")).to(device)
+        self._training_seeds = (shuffle_seed, noise_seed)
+        net = self._make_net(module, device)
+        net.initialize()
+        self._net = net
+        self.device_ = device
+        self.module_ = net.module_
+        X_t = torch.as_tensor(X).to(device)
+        y_t = None if y is None else torch.as_tensor(y).to(device)
+        self._run_epochs(X_t, y_t, epochs)
+        if hasattr(module, "noise_generator"):
+            # Training noise is over; the kept module holds no generator.
+            module.noise_generator = None
+        self._check_training_outcome(
+            self.max_epochs if epochs is None else epochs)
+        return self
+
+    def _make_net(self, module, device):
+        """The skorch net that trains ``module`` (built, not initialised)."""
+        shuffle_seed, noise_seed = self._training_seeds
         optimizer = (OPTIMIZERS[self.optimizer]
                      if isinstance(self.optimizer, str) else self.optimizer)
         # One device generator drives all training noise (corruption,
@@ -222,9 +284,8 @@ class BaseTorchMLP(BaseEstimator):
         noise_generator = torch_generator(noise_seed, device)
         if hasattr(module, "noise_generator"):
             module.noise_generator = noise_generator
-        X_t = torch.as_tensor(X).to(device)
-        y_t = None if y is None else torch.as_tensor(y).to(device)
-        net = _TrainingNet(
+        shuffle_generator = torch_generator(shuffle_seed, "cpu")
+        return _TrainingNet(
             module=module,
             criterion=self._make_criterion(),
             optimizer=optimizer,
@@ -234,29 +295,38 @@ class BaseTorchMLP(BaseEstimator):
             batch_size=self.batch_size,
             iterator_train=_SliceLoader,
             iterator_train__shuffle=True,
-            iterator_train__generator=torch_generator(shuffle_seed, "cpu"),
+            iterator_train__generator=shuffle_generator,
             train_split=None,
             callbacks=self._skorch_callbacks(),
+            callbacks__print_log__keys_ignored=[RNG_STATE_KEY],
             device=device,
             verbose=int(self.verbose),
             corrupt_fn=self._corrupt_fn(noise_generator),
             penalty_fn=self._penalty_fn(noise_generator),
             precision=self.precision,
+            epoch_generators=[shuffle_generator, noise_generator],
         )
+
+    def _restore_net(self):
+        """Rebuild the skorch net of an unpickled estimator.
+
+        The module, the history and the optimiser's state (Adam's moments)
+        come from the pickle, so that training continues exactly where it
+        stopped.
+        """
+        net = self._make_net(self.module_, self.device_)
         net.initialize()
+        net.history = self.history_
+        state = getattr(self, "_optimizer_state", None)
+        if state is not None:
+            net.optimizer_.load_state_dict(state)
         self._net = net
-        self.device_ = device
-        self.module_ = net.module_
-        self._run_epochs(X_t, y_t, epochs)
-        if hasattr(module, "noise_generator"):
-            # Training noise is over; the kept module holds no generator.
-            module.noise_generator = None
-        self._check_training_outcome(
-            self.max_epochs if epochs is None else epochs)
-        return self
+        return net
 
     def _continue(self, X, y, epochs):
         """More epochs on new data with the same net and optimiser state."""
+        if not hasattr(self, "_net"):
+            self._restore_net()
         self._run_epochs(torch.as_tensor(X).to(self.device_),
                          torch.as_tensor(y).to(self.device_), epochs)
         if not np.isfinite(self.loss_curve_[-1]):
@@ -321,9 +391,13 @@ class BaseTorchMLP(BaseEstimator):
     # -- pickling -------------------------------------------------------------
     def __getstate__(self):
         state = super().__getstate__()
-        # The skorch net (optimiser state) is for partial_fit in this process
-        # only; the module and history are what a saved model needs.
-        state.pop("_net", None)
+        # The skorch net is rebuilt on demand after loading; what it needs
+        # beyond the module and the history is the optimiser's state, kept
+        # so that partial_fit after unpickling continues Adam's moments
+        # instead of restarting them.
+        net = state.pop("_net", None)
+        if net is not None:
+            state["_optimizer_state"] = _to_cpu(net.optimizer_.state_dict())
         module = state.get("module_")
         if module is not None and next(module.parameters()).device.type != "cpu":
             # Pickles never hold CUDA tensors, so they load anywhere.

@@ -156,3 +156,103 @@ def test_closer_share_rejects_bad_input():
         closer_to_training_share(good, good, np.full((4, 3), np.inf))
     with pytest.raises(ValueError, match="radius"):
         near_copy_share(good, good, radius=-1.0)
+
+
+# -- long fits survive interruption ---------------------------------------
+
+
+class _InterruptDuringEpoch:
+    """Stands in for Ctrl-C pressed during epoch ``epoch``."""
+
+    def __new__(cls, epoch):
+        from skorch.callbacks import Callback
+
+        class Interrupt(Callback):
+            def on_batch_end(self, net, **kwargs):
+                if len(net.history) == epoch and len(
+                        net.history[-1]["batches"]) == 2:
+                    raise KeyboardInterrupt
+
+        return Interrupt()
+
+
+def _state(est):
+    return [p.detach().clone() for p in est.module_.parameters()]
+
+
+@pytest.mark.parametrize("kind", ["lossy", "denoising"])
+def test_checkpointed_fit_resumes_to_the_uninterrupted_result(
+        tmp_path, digits, kind):
+    from skorch.callbacks import Checkpoint, LoadInitState
+
+    from sklearn_reinject import DenoisingAutoencoder, LossyAutoencoder
+
+    cls, extra = ((LossyAutoencoder, {}) if kind == "lossy" else
+                  (DenoisingAutoencoder, dict(noise_std=0.2,
+                                              salt_pepper_prob=0.05)))
+    X = digits[0][:256]
+
+    def make(*callbacks):
+        return small_autoencoder(cls, max_epochs=6, callbacks=list(callbacks),
+                                 **extra)
+
+    reference = make().fit(X)
+
+    checkpoint = Checkpoint(dirname=str(tmp_path), monitor=None)
+    with pytest.warns(UserWarning, match="interrupted after 3 of 6"):
+        make(checkpoint, _InterruptDuringEpoch(4)).fit(X)
+    # A new process: a fresh estimator that loads the last checkpoint
+    # (weights, Adam's moments, history) and runs the remaining epochs.
+    checkpoint = Checkpoint(dirname=str(tmp_path), monitor=None)
+    resumed = make(checkpoint, LoadInitState(checkpoint)).fit(X)
+
+    assert resumed.n_iter_ == 6
+    np.testing.assert_allclose(resumed.loss_curve_, reference.loss_curve_,
+                               rtol=1e-6)
+    for a, b in zip(_state(resumed), _state(reference)):
+        torch_testing_equal(a, b)
+
+
+def torch_testing_equal(a, b):
+    import torch
+
+    torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+
+def test_partial_fit_after_unpickling_continues_the_optimiser(digits):
+    from sklearn_reinject import SoftTargetClassifier
+
+    X, y = digits[0][:300], digits[2][:300]
+    clf = SoftTargetClassifier(hidden_layer_sizes=(16,), batch_size=64,
+                               device="cpu", random_state=0)
+    for _ in range(3):
+        clf.partial_fit(X, y, classes=np.arange(10))
+    copy = pickle.loads(pickle.dumps(clf))
+    clf.partial_fit(X, y)
+    copy.partial_fit(X, y)
+    assert copy.n_iter_ == clf.n_iter_ == 4
+    for a, b in zip(_state(copy), _state(clf)):
+        torch_testing_equal(a, b)
+
+
+# -- bad input, round two ---------------------------------------------------
+
+
+def test_distiller_on_one_class_raises_a_clear_error():
+    from sklearn_reinject import SyntheticDistiller
+
+    X, _ = _marked_data()
+    with pytest.raises(ValueError, match="at least 2 classes.*only one "
+                                         "class: 7"):
+        SyntheticDistiller(n_samples=50).fit(X, np.full(len(X), 7))
+
+
+def test_lam_that_throws_chains_out_of_float32_range_raises(digits):
+    from sklearn_reinject import ChainDivergenceError
+
+    ae = small_autoencoder(loss="mse").fit(digits[0][:200])
+    # Finite values, but of magnitude 1e15 and more: before, these came back
+    # with a SamplingWarning only.
+    with pytest.raises(ChainDivergenceError,
+                       match=r"beyond 1e\+18 .*lam=1e\+40.*matched value"):
+        ReinjectionSampler(ae, lam=1e40, random_state=0).sample(50)

@@ -166,9 +166,9 @@ class SoftTargetClassifier(ClassifierMixin, BaseTorchMLP):
 
         The first call builds the network (pass ``classes`` for labels that
         may not all appear in the first batch); later calls continue with
-        the same optimiser state. With ``batch_size >= len(X)`` one call is
-        one gradient step, which is how an online student learns from fresh
-        synthetic mini-batches.
+        the same optimiser state, also after pickling and loading. With
+        ``batch_size >= len(X)`` one call is one gradient step, which is how
+        an online student learns from fresh synthetic mini-batches.
 
         Parameters
         ----------
@@ -184,7 +184,7 @@ class SoftTargetClassifier(ClassifierMixin, BaseTorchMLP):
         self : object
             The updated classifier.
         """
-        if not hasattr(self, "_net"):
+        if not hasattr(self, "module_"):
             self._validate_params()
             X, Y = self._targets(X, y, classes, reset=True)
             self._hidden_layer_sizes = self._check_common_params()

@@ -185,6 +185,11 @@ class SyntheticDistiller(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         """
         X, y = validate_data(self, X, y, dtype=np.float32)
         check_classification_targets(y)
+        present = np.unique(y)
+        if len(present) < 2:
+            raise ValueError(
+                "SyntheticDistiller needs samples of at least 2 classes in "
+                f"y, but y contains only one class: {present[0]}.")
         teacher, sampler, student = self._components()
         if self.soft_labels and not hasattr(teacher, "predict_proba"):
             raise TypeError(

@@ -34,6 +34,18 @@ MAX_INIT_ROWS = 10_000
 #: chunk's final states lies outside the data's range widened by its width on each side (by the
 #: median feature's width for constant features).
 OUT_OF_RANGE_SHARE = 0.01
+#: Sampled values beyond this magnitude mean a diverging chain: their
+#: squares overflow float32, so no metric or model could use them.
+MAX_ABS_VALUE = 1e18
+
+
+def _within_bounds(kept):
+    """Whether every value is finite and within ``MAX_ABS_VALUE``.
+
+    One pass over the tensor (NaN fails both comparisons).
+    """
+    lo, hi = torch.aminmax(kept)
+    return bool((lo >= -MAX_ABS_VALUE) & (hi <= MAX_ABS_VALUE))
 
 
 def _unwrap(autoencoder):
@@ -109,9 +121,9 @@ def run_walks(reconstruct, x0, n_steps, burn_in, lam, generator, output,
 
 def _run_walks_worker(reconstruct, x0, generators, out, *, n_steps, burn_in,
                       lam, output, precision, block):
-    """Run walks on a worker thread; return whether all kept states are finite.
+    """Run walks on a worker thread; return whether all kept states are sane.
 
-    The finiteness check runs here, single-threaded, so that the calling
+    The check (finite, within ``MAX_ABS_VALUE``) runs here, single-threaded, so that the calling
     thread starts no OpenMP team of its own while the workers are busy.
     """
     # Inference and autocast modes are per thread: enter them here.
@@ -119,7 +131,7 @@ def _run_walks_worker(reconstruct, x0, generators, out, *, n_steps, burn_in,
         with autocast(x0.device, precision):
             run_walks(reconstruct, x0, n_steps, burn_in, lam, generators,
                       output, out=out, block=block)
-        return bool(torch.isfinite(out.sum()))
+        return _within_bounds(out)
 
 
 def run_mh_walks(reconstruct, x0, n_steps, burn_in, lam, generator,
@@ -696,20 +708,20 @@ class ReinjectionSampler(BaseSampler):
         # Let every worker finish writing before any error is raised.
         concurrent.futures.wait(futures)
         with torch.inference_mode():
-            # One host synchronisation per chunk, not per step. A sum is
-            # non-finite if any term is, and costs far less than an
-            # elementwise test; only then (or on float32 overflow of a
-            # finite sum) is the exact test run. Workers sum their own
-            # blocks.
-            sums_finite = (all([future.result() for future in futures])
-                           if futures else bool(torch.isfinite(kept.sum())))
-            if not sums_finite and not bool(torch.isfinite(kept).all()):
+            # One host synchronisation per chunk, not per step: one
+            # min/max reduction (workers reduce their own blocks).
+            sane = (all([future.result() for future in futures])
+                    if futures else _within_bounds(kept))
+            if not sane:
                 overflow = (" float16 overflows above 65504: try "
                             "precision='bfloat16' or 'float32'."
                             if self.precision == "float16" else "")
+                what = ("NaN or inf" if not bool(torch.isfinite(kept).all())
+                        else f"values beyond {MAX_ABS_VALUE:g} in magnitude")
                 raise ChainDivergenceError(
-                    f"Reinjection chains diverged to NaN or inf with "
-                    f"lam={lam!r}. Lower 'lam', or check that the "
+                    f"Reinjection chains diverged to {what} with "
+                    f"lam={lam!r}. Lower 'lam' (the autoencoder's matched "
+                    f"value is {ae.default_lam():g}), or check that the "
                     "autoencoder was trained on data of this scale."
                     + overflow)
             if first:

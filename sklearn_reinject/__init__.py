@@ -6,7 +6,8 @@ original data.
 """
 
 from .autoencoder import (ContractiveAutoencoder, DenoisingAutoencoder,
-                          LossyAutoencoder, VariationalAutoencoder)
+                          LossyAutoencoder, MultiScaleDenoisingAutoencoder,
+                          VariationalAutoencoder)
 from .distillation import SoftTargetClassifier, SyntheticDistiller
 from .exceptions import (ChainDivergenceError, SamplingWarning,
                          TrainingDivergedError)
@@ -20,6 +21,7 @@ __all__ = [
     "DenoisingAutoencoder",
     "GaussianNoiseSampler",
     "LossyAutoencoder",
+    "MultiScaleDenoisingAutoencoder",
     "ReinjectionSampler",
     "SamplingWarning",
     "SoftTargetClassifier",

@@ -2,7 +2,8 @@
 
 from sklearn_reinject import (ContractiveAutoencoder, DenoisingAutoencoder,
                               GaussianNoiseSampler, VariationalAutoencoder,
-                              LossyAutoencoder, ReinjectionSampler,
+                              LossyAutoencoder, MultiScaleDenoisingAutoencoder,
+                              ReinjectionSampler,
                               SoftTargetClassifier, SyntheticDistiller)
 
 FAST = dict(max_epochs=3, batch_size=32, device="cpu", random_state=0)
@@ -20,9 +21,15 @@ def all_estimators():
                           salt_pepper_prob=0.05),
         small_autoencoder(ContractiveAutoencoder, contraction=0.05),
         small_autoencoder(VariationalAutoencoder, loss="mse"),
+        MultiScaleDenoisingAutoencoder(hidden_layer_sizes=(8,),
+                                       n_noise_levels=3, **FAST),
         ReinjectionSampler(small_autoencoder(), random_state=0),
         ReinjectionSampler(small_autoencoder(), method="mh", n_steps=4,
                            burn_in=1, random_state=0),
+        ReinjectionSampler(MultiScaleDenoisingAutoencoder(
+            hidden_layer_sizes=(8,), n_noise_levels=3, **FAST),
+            lam="auto", output="mean", n_steps=3, burn_in=1,
+            random_state=0),
         GaussianNoiseSampler(random_state=0),
         SoftTargetClassifier(hidden_layer_sizes=(16,),
                              **{**FAST, "max_epochs": 30}),

@@ -504,3 +504,51 @@ def test_pandas_output_keeps_feature_names(digits):
     with pytest.raises(ValueError, match="'transform' parameter of "
                                          "set_output"):
         sampler.set_output(transform="polars")
+
+
+@pytest.mark.parametrize("sigma", [0.1, 0.3])
+def test_auto_lam_calibrates_to_better_samples(digits, sigma):
+    """lam='auto' beats lam=0.1 and the matched 2 * sigma**2 on held-out data.
+
+    Measured (digits, mean MMD² of seeds 0-2 on the test split): sigma=0.1:
+    0.021 (auto, 0.04) vs 0.036 (0.1) and 0.033 (0.02); sigma=0.3: 0.009
+    (auto, 0.045) vs 0.022 (0.1) and 0.089 (0.18).
+    """
+    from sklearn_reinject.metrics import median_heuristic, mmd2_unbiased
+
+    X_train, X_test = digits[0], digits[1]
+    ae = DenoisingAutoencoder(hidden_layer_sizes=(64, 16), noise_std=sigma,
+                              max_epochs=30, device="cpu", random_state=0)
+    sampler = ReinjectionSampler(ae, lam="auto", random_state=0).fit(X_train)
+    assert sampler.lam_ in sampler.lam_grid_
+    assert sampler.lam_scores_.shape == sampler.lam_grid_.shape
+    assert sampler.lam_grid_[6] == pytest.approx(2 * sigma**2)
+    bandwidth = median_heuristic(X_test)
+
+    def mmd(lam):
+        return np.mean([mmd2_unbiased(ReinjectionSampler(
+            sampler.autoencoder_, lam=lam, random_state=seed).sample(
+            len(X_test)), X_test, bandwidth=bandwidth) for seed in range(3)])
+
+    auto = mmd(sampler.lam_)
+    assert auto < 0.8 * mmd(0.1)
+    assert auto < 0.8 * mmd(2 * sigma**2)
+
+
+def test_float_lam_is_recorded_and_prefit_autoencoders_calibrate_on_X(
+        digits, digits_dae):
+    sampler = ReinjectionSampler(digits_dae, lam=0.05).fit(digits[1])
+    assert sampler.lam_ == 0.05 and not hasattr(sampler, "lam_grid_")
+    auto = ReinjectionSampler(digits_dae, lam="auto", random_state=0)
+    # Without fit there is nothing to calibrate on: the matched value.
+    assert auto._lam() == digits_dae.default_lam()
+    auto.fit(digits[1])
+    assert auto.autoencoder_ is digits_dae
+    assert auto.lam_ == auto.lam_grid_[np.argmin(auto.lam_scores_)]
+
+
+def test_auto_lam_needs_rows_to_hold_out():
+    X = np.random.RandomState(0).uniform(size=(2, 4))
+    with pytest.raises(ValueError, match="lam=.auto.*n_samples = 2"):
+        ReinjectionSampler(DenoisingAutoencoder(max_epochs=1, device="cpu"),
+                           lam="auto").fit(X)

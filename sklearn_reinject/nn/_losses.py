@@ -83,3 +83,18 @@ class NegativeELBO(nn.Module):
         output, mu, logvar = y_pred
         return negative_elbo(output, mu, logvar, target, self.loss,
                              self.beta).mean()
+
+
+class DenoisingScoreMatchingLoss(nn.Module):
+    """Denoising score matching over noise levels, preconditioned.
+
+    ``y_pred = (F, target)`` from
+    :class:`~sklearn_reinject.nn.NoiseConditionalDenoiser`; the loss is
+    ``mean ||F - target||^2`` over rows, which weights each level's
+    denoising error ``||denoise(x) - x_clean||^2`` by ``1 / c_out**2``
+    (Karras et al., 2022).
+    """
+
+    def forward(self, y_pred, target):
+        f, goal = y_pred
+        return ((f.float() - goal.float()) ** 2).sum(1).mean()

@@ -197,3 +197,81 @@ class VAEModule(nn.Module):
         if not self.output_logits:
             out = self.output_activation(out)
         return out, mu, logvar
+
+
+class NoiseConditionalDenoiser(nn.Module):
+    """MLP denoiser conditioned on the index of its noise level.
+
+    ``noise_levels`` holds the noise stds ``sigma_1 > ... > sigma_L``. For a
+    noisy input ``x = x_clean + sigma_i * eps`` the denoised estimate is
+
+    ``denoise(x, i) = c_skip * x + c_out * F(c_in * x, i)``
+
+    with the preconditioning of Karras et al. (2022): ``c_in = 1 /
+    sqrt(sigma**2 + s**2)``, ``c_skip = s**2 / (sigma**2 + s**2)``, ``c_out =
+    sigma * s / sqrt(sigma**2 + s**2)`` for the data's std ``s``
+    (``sigma_data``), so that the network's input and training target have
+    unit variance at every level: at small noise it only corrects the
+    identity, at large noise it predicts the clean data. The score of the
+    data smoothed at ``sigma_i`` is ``(denoise(x, i) - x) / sigma_i**2``
+    (Vincent, 2011). The level enters as a learned bias of the first hidden
+    layer (a one-hot input to a bias-free linear map).
+
+    In training mode, ``forward(x_clean)`` draws a level and Gaussian noise
+    for every row (from ``noise_generator``) and returns ``(F, target)``,
+    the network's output and the value it should take,
+    ``(x_clean - c_skip * x) / c_out``; in eval mode it returns
+    ``reconstruct(x)``, the denoised estimate at the smallest level.
+    """
+
+    def __init__(self, n_features, hidden_layer_sizes, noise_levels,
+                 sigma_data=0.5, activation="relu"):
+        super().__init__()
+        sizes = (n_features, *hidden_layer_sizes)
+        self._levels = [float(s) for s in noise_levels]
+        self.sigma_data = float(sigma_data)
+        self.first = nn.Linear(sizes[0], sizes[1], device="meta")
+        self.condition = nn.Linear(len(self._levels), sizes[1], bias=False,
+                                   device="meta")
+        self.activation = make_activation(activation)
+        self.body = (_mlp(sizes[1:], activation, activation)
+                     if len(sizes) > 2 else nn.Sequential())
+        self.out = nn.Linear(sizes[-1], n_features, device="meta")
+        self.noise_generator = None
+
+    def _coefficients(self, sigma):
+        """``c_in, c_skip, c_out`` for a tensor or float ``sigma``."""
+        s2 = self.sigma_data ** 2
+        total = (sigma ** 2 + s2) ** 0.5
+        return 1.0 / total, s2 / total ** 2, sigma * self.sigma_data / total
+
+    def _network(self, x, level_onehot):
+        h = self.activation(self.first(x) + self.condition(level_onehot))
+        return self.out(self.body(h))
+
+    def denoise(self, x, level):
+        """Denoised estimate of ``x`` at level index ``level`` (an int)."""
+        onehot = torch.zeros(len(self._levels), device=x.device,
+                             dtype=x.dtype)
+        onehot[level] = 1.0
+        c_in, c_skip, c_out = self._coefficients(self._levels[level])
+        f = self._network(c_in * x, onehot.expand(len(x), -1))
+        return c_skip * x + c_out * f
+
+    def reconstruct(self, x):
+        """Denoised estimate at the smallest noise level."""
+        return self.denoise(x, len(self._levels) - 1)
+
+    def forward(self, x):
+        if not self.training:
+            return self.reconstruct(x)
+        idx = torch.randint(len(self._levels), (len(x),),
+                            generator=self.noise_generator, device=x.device)
+        sigma = torch.tensor(self._levels, device=x.device,
+                             dtype=x.dtype)[idx][:, None]
+        noisy = x + sigma * torch.randn(x.shape, generator=self.noise_generator,
+                                        device=x.device, dtype=x.dtype)
+        c_in, c_skip, c_out = self._coefficients(sigma)
+        onehot = nn.functional.one_hot(idx, len(self._levels)).to(x.dtype)
+        return (self._network(c_in * noisy, onehot),
+                (x - c_skip * noisy) / c_out)

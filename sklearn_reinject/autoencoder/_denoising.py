@@ -99,6 +99,12 @@ class DenoisingAutoencoder(BaseAutoencoder):
         Mean training loss of each epoch (on corrupted inputs).
     n_iter_ : int
         Number of epochs run.
+    data_min_ : ndarray of shape (n_features,)
+        Each feature's smallest training value (samplers use the range to
+        flag chains that leave it). Each entry is a value of some training
+        row; see "What a fitted model keeps" in the user guide.
+    data_max_ : ndarray of shape (n_features,)
+        Each feature's largest training value.
     n_features_in_ : int
         Number of features seen during :meth:`fit`.
     feature_names_in_ : ndarray of shape (n_features,)

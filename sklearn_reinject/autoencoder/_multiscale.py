@@ -129,7 +129,7 @@ class MultiScaleDenoisingAutoencoder(BaseTorchMLP):
     ...                                     n_noise_levels=4, max_epochs=2,
     ...                                     device="cpu", random_state=0)
     >>> ae.fit(X).noise_levels_.round(3)
-    array([0.722, 0.156, 0.034, 0.01 ])
+    array([0.58 , 0.15 , 0.039, 0.01 ])
     >>> ae.sample(5, random_state=0).shape
     (5, 64)
     """

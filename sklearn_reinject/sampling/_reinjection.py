@@ -686,8 +686,8 @@ class ReinjectionSampler(BaseSampler):
             ae = self._fitted_autoencoder()
             if not hasattr(ae, "_decode_prior"):
                 raise ValueError(
-                    "init='prior' draws from the autoencoder's prior, which "
-                    f"{type(ae).__name__} does not have; use a "
+                    "init='prior' decodes a draw from the autoencoder's "
+                    f"prior, which {type(ae).__name__} does not have; use a "
                     "VariationalAutoencoder, a MultiScaleDenoisingAutoencoder "
                     "or another init.")
             return ae._decode_prior(n_walks, generator)

@@ -8,8 +8,13 @@ KernelDensity, both fitted on 50 PCA components and mapped back to pixels
 worse, and a pixel KDE only copies training images with noise); Gaussian
 noise (the lower bound).
 
-Each is scored against held-out test images with every metric of
-``sklearn_reinject.metrics`` and by the test accuracy of a
+Rows marked ``lam=auto`` let the package choose ``lam`` from training
+data (a held-out 10% of the training images); the multi-scale row samples
+a ``MultiScaleDenoisingAutoencoder`` by annealed reinjection. Each is scored against
+held-out test images with every metric of
+``sklearn_reinject.metrics``, measured for memorisation against the
+training images (distance to the closest record, share closer to training
+than to held-out images, near copies, NNDR), and by the test accuracy of a
 ``SyntheticDistiller`` student trained on an equal synthetic budget, with
 fit and sampling times. Nothing is tuned on the test set: every
 generator's settings are fixed in this file.
@@ -33,11 +38,11 @@ from reproduce_table1 import AUTOENCODERS, DAE_NOISE, versions  # noqa: E402
 
 PROFILES = {
     "quick": dict(teacher=10, deep_ae=5, shallow_ae=25, deep_dae=5,
-                  shallow_dae=25, rcae=10, vae=20, budget=50_000,
+                  shallow_dae=25, rcae=10, vae=20, msdae=20, budget=50_000,
                   student_epochs=10, n_eval=2000),
     "full": dict(teacher=20, deep_ae=200, shallow_ae=50, deep_dae=200,
-                 shallow_dae=100, rcae=50, vae=100, budget=200_000,
-                 student_epochs=20, n_eval=10_000),
+                 shallow_dae=100, rcae=50, vae=100, msdae=100,
+                 budget=200_000, student_epochs=20, n_eval=10_000),
 }
 
 # (metric key, column title, higher is better)
@@ -56,6 +61,31 @@ COLUMNS = [
     ("fit_seconds", "fit s", False),
     ("sample_seconds", "sample s", False),
 ]
+# Memorisation, against the training images: no "best" (0.5 is ideal for
+# the first, and a generator is not better for being farther from the data).
+PRIVACY_COLUMNS = [
+    ("closer_to_train", "share closer to train than held-out"),
+    ("copy_share", "near copies"),
+    ("median_dcr", "median DCR"),
+    ("mean_nndr", "mean NNDR"),
+]
+
+
+def memorisation(samples, X_train, X_holdout, radius, seed):
+    """Memorisation measures of one generator's samples."""
+    from sklearn_reinject.metrics import (closer_to_training_share,
+                                          distance_to_closest_record,
+                                          nearest_neighbor_distance_ratio)
+
+    dcr = distance_to_closest_record(samples, X_train)
+    return {
+        "closer_to_train": closer_to_training_share(
+            samples, X_train, X_holdout, random_state=seed),
+        "copy_share": float(np.mean(dcr <= radius)),
+        "median_dcr": float(np.median(dcr)),
+        "mean_nndr": float(nearest_neighbor_distance_ratio(
+            samples, X_train).mean()),
+    }
 
 
 class PCAGenerator(BaseEstimator):
@@ -96,8 +126,9 @@ def build_generators(ep, device, seed):
 
     from sklearn_reinject import (ContractiveAutoencoder,
                                   DenoisingAutoencoder, GaussianNoiseSampler,
-                                  LossyAutoencoder, ReinjectionSampler,
-                                  VariationalAutoencoder)
+                                  LossyAutoencoder,
+                                  MultiScaleDenoisingAutoencoder,
+                                  ReinjectionSampler, VariationalAutoencoder)
 
     gens = {}
     for name, (sizes, act, denoising, key) in AUTOENCODERS.items():
@@ -115,6 +146,18 @@ def build_generators(ep, device, seed):
         hidden_layer_sizes=(32,), activation="tanh", loss="bce",
         contraction=0.05, max_epochs=ep["rcae"], batch_size=32,
         device=device, random_state=seed)
+    # lam calibrated by the package (lam="auto"): 10% of the training
+    # images are held out from the autoencoder's training and the lam whose
+    # samples come closest to them (MMD²) is kept. The autoencoders are
+    # trained afresh, on the other 90%.
+    for name in ("deep DAE", "shallow DAE"):
+        sizes, act, _, key = AUTOENCODERS[name]
+        gens[f"reinjection, {name}, lam=auto"] = ReinjectionSampler(
+            DenoisingAutoencoder(
+                noise_std=0.0, **DAE_NOISE, hidden_layer_sizes=sizes,
+                activation=act, loss="bce", max_epochs=ep[key],
+                batch_size=32, device=device, random_state=seed),
+            lam="auto")
     gens["reinjection, shallow RCAE"] = ReinjectionSampler(rcae, lam=0.1)
     vae = VariationalAutoencoder(hidden_layer_sizes=(400, 20), loss="bce",
                                  max_epochs=ep["vae"], batch_size=32,
@@ -122,6 +165,20 @@ def build_generators(ep, device, seed):
     gens["VAE ancestral"] = vae
     gens["VAE + reinjection"] = ("VAE ancestral", dict(
         lam=0.01, init="prior", n_steps=3, burn_in=0))
+    gens["VAE + reinjection, lam=auto"] = ReinjectionSampler(
+        VariationalAutoencoder(hidden_layer_sizes=(400, 20), loss="bce",
+                               max_epochs=ep["vae"], batch_size=32,
+                               device=device, random_state=seed),
+        lam="auto", init="prior", n_steps=3, burn_in=0)
+    # Annealed reinjection: one denoiser over 10 noise levels (from the
+    # data's extent down to 0.01), walks from N(data mean, sigma_1^2 I)
+    # down the ladder, 10 steps per level, the last level's states passed
+    # through the smallest-noise denoiser; lam calibrated as above.
+    gens["annealed reinjection, multi-scale DAE, lam=auto"] = (
+        ReinjectionSampler(MultiScaleDenoisingAutoencoder(
+            hidden_layer_sizes=(512, 512), n_noise_levels=10,
+            max_epochs=ep["msdae"], batch_size=128, device=device,
+            random_state=seed), lam="auto", init="prior", output="mean"))
     for k in (10, 50):
         gens[f"GaussianMixture({k}) on PCA-50"] = PCAGenerator(
             GaussianMixture(k, covariance_type="full", random_state=seed),
@@ -185,6 +242,15 @@ def run(args):
     eval_idx = rng.choice(len(X_test), min(ep["n_eval"], len(X_test)),
                           replace=False)
     X_eval = X_test[np.sort(eval_idx)]
+    # Held-out real images for the memorisation measures: the test images
+    # not used for the quality metrics. A synthetic image counts as a near
+    # copy when it is closer to a training image than 99% of these real
+    # unseen images are.
+    X_holdout = np.delete(X_test, eval_idx, axis=0)
+    from sklearn_reinject.metrics import distance_to_closest_record
+    copy_radius = float(np.percentile(
+        distance_to_closest_record(X_holdout, X_train), 1))
+    log(f"near-copy radius: {copy_radius:.3f}")
 
     teacher = SoftTargetClassifier(
         hidden_layer_sizes=(500, 500), max_epochs=ep["teacher"],
@@ -220,6 +286,10 @@ def run(args):
         samples = gen.sample(len(X_eval), random_state=args.seed)
         sample_s = (time.perf_counter() - t0) / len(X_eval) * 10_000
         res = evaluate(samples, X_eval, teacher, code_model, args.seed)
+        res.update(memorisation(samples, X_train, X_holdout, copy_radius,
+                                args.seed))
+        if hasattr(gen, "lam_grid_"):
+            res["lam"] = gen.lam_
         distiller = SyntheticDistiller(
             FrozenEstimator(teacher), FrozenEstimator(gen), clone(student),
             n_samples=ep["budget"], random_state=args.seed).fit(
@@ -232,7 +302,8 @@ def run(args):
             f"{res['student_accuracy']:.4f}, fit {fit_s:.1f}s")
     return dict(profile=args.profile, settings=ep, seed=args.seed,
                 device=device, versions=versions(), command=" ".join(
-                    sys.argv), results=results,
+                    sys.argv), results=results, copy_radius=copy_radius,
+                n_train=len(X_train),
                 wall_seconds=time.perf_counter() - start), grids
 
 
@@ -266,6 +337,19 @@ def table_markdown(report):
               f"epochs); sample s = seconds per 10,000 samples; wall time "
               f"{report['wall_seconds'] / 60:.1f} min.", "",
               "Best in each column:", *winners]
+    lines += ["", "Memorisation (synthetic images against the "
+              f"{report['n_train']:,} training images; held-out: the "
+              "test images not used above; near copies: closer to a "
+              "training image than 99% of held-out images are, radius "
+              f"{report['copy_radius']:.3f}):", "",
+              "| generator | " + " | ".join(t for _, t in PRIVACY_COLUMNS)
+              + " | lam |", "| " + " | ".join(
+                  ["---"] * (len(PRIVACY_COLUMNS) + 2)) + " |"]
+    for n in names:
+        lam = res[n].get("lam")
+        lines.append("| " + " | ".join(
+            [n] + [f"{res[n][k]:.4f}" for k, _ in PRIVACY_COLUMNS]
+            + [f"{lam:.4g} (calibrated)" if lam is not None else ""]) + " |")
     return "\n".join(lines) + "\n"
 
 

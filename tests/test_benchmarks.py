@@ -41,7 +41,7 @@ def test_reproduce_table1_code_path(mnist_available, tmp_path, profile):
     saved = json.loads((out / "results.json").read_text())
     assert saved["settings"] == report["settings"]
     expected = {"teacher", "random generator", "deep AE", "shallow AE",
-                "deep DAE", "shallow DAE", "real data"}
+                "deep DAE", "shallow DAE", "deep AE, lam=auto", "real data"}
     assert set(saved["results"]) == expected
     for name in expected - {"teacher"}:
         curve = saved["results"][name]["curve"]
@@ -52,7 +52,9 @@ def test_reproduce_table1_code_path(mnist_available, tmp_path, profile):
         assert key in saved
     assert saved["settings"]["seeds"]["teacher"] >= 0
     table = (out / "table1.md").read_text()
-    assert table.count("\n|") == 8 and "0.978" in table
+    assert table.count("\n|") == 9 and "0.978" in table
+    assert "lam calibrated by the package" in table
+    assert saved["results"]["deep AE, lam=auto"]["lam"] > 0
     try:
         import matplotlib  # noqa: F401
     except ImportError:
@@ -123,15 +125,19 @@ def test_compare_generators_code_path(mnist_available, tmp_path):
                          "--out", str(out)])
     saved = json.loads((out / "results.json").read_text())
     assert set(saved["results"]) == set(report["results"])
-    assert len(saved["results"]) == 15
+    assert len(saved["results"]) == 19
     for res in saved["results"].values():
         for key, _, _ in bench.COLUMNS:
             assert key in res
+        for key, _ in bench.PRIVACY_COLUMNS:
+            assert key in res
+        assert 0.0 <= res["closer_to_train"] <= 1.0
         assert 0.0 <= res["student_accuracy"] <= 1.0
         assert 0.0 <= res["c2st_auc"] <= 1.0
     table = (out / "comparison.md").read_text()
     rows = [line for line in table.splitlines() if line.startswith("|")]
-    assert "Best in each column:" in table and len(rows) == 2 + 15
+    # The quality table and the memorisation table.
+    assert "Best in each column:" in table and len(rows) == 2 * (2 + 19)
     try:
         import matplotlib  # noqa: F401
     except ImportError:

@@ -33,7 +33,11 @@ class MultiScaleDenoisingAutoencoder(BaseTorchMLP):
     ``r(x, sigma) = c_skip x + c_out F(c_in x, sigma)``, with coefficients
     set by ``sigma`` and the data's std so that the network's input and
     target have unit variance at every level; the level enters as a
-    learned bias of the first hidden layer.
+    learned bias of the first hidden layer. Denoised estimates
+    (``reconstruct``, ``estimate_score``, the sampler's steps) are clipped
+    to the training data's per-feature range ``[data_min_, data_max_]``,
+    where the exact denoiser, a posterior mean, always lies: without it,
+    annealed walks can drift far outside the data at the small levels.
 
     Parameters
     ----------
@@ -187,7 +191,9 @@ class MultiScaleDenoisingAutoencoder(BaseTorchMLP):
         return NoiseConditionalDenoiser(n_features, self._hidden_layer_sizes,
                                         self.noise_levels_,
                                         sigma_data=self.sigma_data_,
-                                        activation=self.activation)
+                                        activation=self.activation,
+                                        data_range=(self.data_min_,
+                                                    self.data_max_))
 
     def _make_criterion(self):
         return DenoisingScoreMatchingLoss()

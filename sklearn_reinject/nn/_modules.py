@@ -57,8 +57,17 @@ def _mlp(sizes, activation, final_activation):
 
 
 def materialize_(module, generator, device="cpu"):
-    """Allocate a meta-device module on ``device`` and initialise it."""
+    """Allocate a meta-device module on ``device`` and initialise it.
+
+    Buffers that were not on the meta device keep their values.
+    """
+    kept = {name: buf.clone() for name, buf in module.named_buffers()
+            if not buf.is_meta}
     module.to_empty(device=device)
+    with torch.no_grad():
+        for name, buf in module.named_buffers():
+            if name in kept:
+                buf.copy_(kept[name])
     for layer in module.modules():
         if isinstance(layer, nn.Linear):
             init_linear_(layer, generator)
@@ -217,6 +226,13 @@ class NoiseConditionalDenoiser(nn.Module):
     (Vincent, 2011). The level enters as a learned bias of the first hidden
     layer (a one-hot input to a bias-free linear map).
 
+    With ``data_range = (low, high)``, per-feature bounds of the training
+    data, the denoised estimate is clipped to them. The exact denoiser, a
+    posterior mean, lies in the convex hull of the data, so clipping only
+    removes the network's errors; without it, annealed walks at the small
+    levels, where ``c_skip`` is about 1, can drift far outside the data
+    (the same reason DDPM samplers clip their predicted ``x_0``).
+
     In training mode, ``forward(x_clean)`` draws a level and Gaussian noise
     for every row (from ``noise_generator``) and returns ``(F, target)``,
     the network's output and the value it should take,
@@ -225,10 +241,16 @@ class NoiseConditionalDenoiser(nn.Module):
     """
 
     def __init__(self, n_features, hidden_layer_sizes, noise_levels,
-                 sigma_data=0.5, activation="relu"):
+                 sigma_data=0.5, activation="relu", data_range=None):
         super().__init__()
         sizes = (n_features, *hidden_layer_sizes)
         self._levels = [float(s) for s in noise_levels]
+        self._clipped = data_range is not None
+        if self._clipped:
+            low, high = (torch.as_tensor(b, dtype=torch.float32).reshape(
+                n_features) for b in data_range)
+            self.register_buffer("data_low", low.clone())
+            self.register_buffer("data_high", high.clone())
         self.sigma_data = float(sigma_data)
         self.first = nn.Linear(sizes[0], sizes[1], device="meta")
         self.condition = nn.Linear(len(self._levels), sizes[1], bias=False,
@@ -256,7 +278,11 @@ class NoiseConditionalDenoiser(nn.Module):
         onehot[level] = 1.0
         c_in, c_skip, c_out = self._coefficients(self._levels[level])
         f = self._network(c_in * x, onehot.expand(len(x), -1))
-        return c_skip * x + c_out * f
+        out = c_skip * x + c_out * f
+        if self._clipped:
+            out = torch.clamp(out, self.data_low.to(out.dtype),
+                              self.data_high.to(out.dtype))
+        return out
 
     def reconstruct(self, x):
         """Denoised estimate at the smallest noise level."""

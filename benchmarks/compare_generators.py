@@ -149,7 +149,8 @@ def build_generators(ep, device, seed):
     # lam calibrated by the package (lam="auto"): 10% of the training
     # images are held out from the autoencoder's training and the lam whose
     # samples come closest to them (MMD²) is kept. The autoencoders are
-    # trained afresh, on the other 90%.
+    # trained afresh, on the other 90%. The sampler's seed fixes which
+    # images are held out.
     for name in ("deep DAE", "shallow DAE"):
         sizes, act, _, key = AUTOENCODERS[name]
         gens[f"reinjection, {name}, lam=auto"] = ReinjectionSampler(
@@ -157,7 +158,7 @@ def build_generators(ep, device, seed):
                 noise_std=0.0, **DAE_NOISE, hidden_layer_sizes=sizes,
                 activation=act, loss="bce", max_epochs=ep[key],
                 batch_size=32, device=device, random_state=seed),
-            lam="auto")
+            lam="auto", random_state=seed)
     gens["reinjection, shallow RCAE"] = ReinjectionSampler(rcae, lam=0.1)
     vae = VariationalAutoencoder(hidden_layer_sizes=(400, 20), loss="bce",
                                  max_epochs=ep["vae"], batch_size=32,
@@ -169,7 +170,17 @@ def build_generators(ep, device, seed):
         VariationalAutoencoder(hidden_layer_sizes=(400, 20), loss="bce",
                                max_epochs=ep["vae"], batch_size=32,
                                device=device, random_state=seed),
-        lam="auto", init="prior", n_steps=3, burn_in=0)
+        lam="auto", init="prior", n_steps=3, burn_in=0,
+        random_state=seed)
+    # The same with the final denoising step: the kept states passed once
+    # more through the VAE (its noise-free reconstruction r(x_t)); lam is
+    # calibrated for this output.
+    gens["VAE + reinjection, lam=auto, mean output"] = ReinjectionSampler(
+        VariationalAutoencoder(hidden_layer_sizes=(400, 20), loss="bce",
+                               max_epochs=ep["vae"], batch_size=32,
+                               device=device, random_state=seed),
+        lam="auto", init="prior", n_steps=3, burn_in=0, output="mean",
+        random_state=seed)
     # Annealed reinjection: one denoiser over 10 noise levels (from the
     # data's extent down to 0.01), walks from N(data mean, sigma_1^2 I)
     # down the ladder, 10 steps per level, the last level's states passed
@@ -178,7 +189,8 @@ def build_generators(ep, device, seed):
         ReinjectionSampler(MultiScaleDenoisingAutoencoder(
             hidden_layer_sizes=(512, 512), n_noise_levels=10,
             max_epochs=ep["msdae"], batch_size=128, device=device,
-            random_state=seed), lam="auto", init="prior", output="mean"))
+            random_state=seed), lam="auto", init="prior", output="mean",
+            random_state=seed))
     for k in (10, 50):
         gens[f"GaussianMixture({k}) on PCA-50"] = PCAGenerator(
             GaussianMixture(k, covariance_type="full", random_state=seed),

@@ -286,7 +286,8 @@ class ReinjectionSampler(BaseSampler):
     lam : float or "auto", default=0.1
         Noise variance of each reinjection. ``"auto"`` calibrates it in
         :meth:`fit` (Solinas et al., 2020, Section III-A): 10% of ``X``
-        (at most 2,000 rows) is held out from the autoencoder's training,
+        (at most 2,000 rows, drawn from ``random_state``) is held out from
+        the autoencoder's training,
         and of the candidates ``default_lam() * geomspace(1/64, 4, 9)``
         the one whose samples have the smallest MMD² to the held-out rows
         is kept as ``lam_``. A fitted or frozen autoencoder is calibrated
@@ -316,9 +317,21 @@ class ReinjectionSampler(BaseSampler):
     output : {"state", "mean"}, default="state"
         What each kept step contributes: the chain's state ``x_{t+1}``
         itself (the Langevin chain's marginal), or ``r(x_t)``, the
-        noise-free mean of the transition. ``"mean"`` gives cleaner
-        samples (images without pixel noise) that are less spread around
-        the data.
+        noise-free mean of the transition. ``"mean"`` is the final
+        denoising step of score-based samplers: the walk runs on noisy
+        states as before, and each kept state is returned passed once
+        through the autoencoder, which for a denoiser is Tweedie's
+        denoised estimate of the clean point behind it. It removes the
+        pixel noise of std ``sqrt(lam)`` and pulls samples towards the
+        modes. It helps when the samples train a classifier (MNIST
+        students, see the benchmarks page: deep AE 0.948 to 0.968, VAE
+        with reinjection about +0.3 points) and with a
+        :class:`~sklearn_reinject.MultiScaleDenoisingAutoencoder`, whose
+        smallest-noise denoiser barely blurs (about 5% lower MMD² on a
+        Gaussian mixture). It hurts distribution distances when the
+        denoiser was trained at large noise, which blurs (MNIST MMD² of
+        the Table I DAEs, pre-activation noise 0.5 and salt-and-pepper
+        0.1: shallow 0.066 to 0.073, deep 0.163 to 0.272).
     method : {"reinject", "mh"}, default="reinject"
         ``"reinject"`` runs the chain above. ``"mh"`` is the corrected
         sampler: each step proposes a move and accepts it with the

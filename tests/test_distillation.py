@@ -237,3 +237,27 @@ def test_frozen_sampler_is_used_as_is(digits, teacher, dae):
         FrozenEstimator(teacher), FrozenEstimator(sampler), mlp(max_epochs=2),
         n_samples=300, random_state=0).fit(digits[0], digits[2])
     assert distiller.sampler_.estimator is sampler
+
+
+def test_default_components_take_nested_parameters(digits):
+    distiller = SyntheticDistiller().set_params(
+        sampler__lam=0.2, sampler__autoencoder__noise_std=0.3,
+        student__max_epochs=3)
+    assert isinstance(distiller.sampler, ReinjectionSampler)
+    assert distiller.sampler.lam == 0.2
+    assert distiller.sampler.autoencoder.noise_std == 0.3
+    assert distiller.student.max_epochs == 3
+    assert distiller.teacher is None
+    # An explicit component given in the same call wins over the default.
+    noise = GaussianNoiseSampler()
+    assert SyntheticDistiller().set_params(
+        sampler=noise, sampler__random_state=1).sampler is noise
+    # A search over a default sampler's lam, as a new user writes it.
+    X_train, _, y_train, _ = digits
+    tiny = dict(hidden_layer_sizes=(16,), max_epochs=2, device="cpu")
+    search = GridSearchCV(
+        SyntheticDistiller(n_samples=200, random_state=0).set_params(
+            teacher=mlp(max_epochs=2), student=mlp(max_epochs=2),
+            **{f"sampler__autoencoder__{k}": v for k, v in tiny.items()}),
+        {"sampler__lam": [0.05, 0.5]}, cv=2).fit(X_train, y_train)
+    assert search.best_estimator_.sampler_.lam in (0.05, 0.5)

@@ -158,14 +158,43 @@ class SyntheticDistiller(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self.temperature = temperature
         self.random_state = random_state
 
+    #: What ``None`` means for each component.
+    _DEFAULT_COMPONENTS = {
+        "teacher": SoftTargetClassifier,
+        "sampler": lambda: ReinjectionSampler(DenoisingAutoencoder()),
+        "student": SoftTargetClassifier,
+    }
+
     def _components(self):
-        teacher = self.teacher if self.teacher is not None \
-            else SoftTargetClassifier()
-        sampler = self.sampler if self.sampler is not None \
-            else ReinjectionSampler(DenoisingAutoencoder())
-        student = self.student if self.student is not None \
-            else SoftTargetClassifier()
-        return teacher, sampler, student
+        return tuple(
+            getattr(self, name) if getattr(self, name) is not None
+            else make() for name, make in self._DEFAULT_COMPONENTS.items())
+
+    def set_params(self, **params):
+        """Set parameters, including those of a default component.
+
+        ``set_params(sampler__lam=0.2)`` on a distiller whose ``sampler``
+        is ``None`` first sets ``sampler`` to the default it stands for,
+        ``ReinjectionSampler(DenoisingAutoencoder())``, then sets its
+        ``lam``; the same holds for ``teacher`` and ``student``. A search
+        such as ``GridSearchCV(SyntheticDistiller(), {"sampler__lam":
+        [...]})`` therefore works without spelling out the sampler.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters, ``name`` or ``component__name``.
+
+        Returns
+        -------
+        self : object
+            The distiller.
+        """
+        for name, make in self._DEFAULT_COMPONENTS.items():
+            nested = any(key.startswith(name + "__") for key in params)
+            if nested and params.get(name, getattr(self, name)) is None:
+                params[name] = make()
+        return super().set_params(**params)
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y):

@@ -9,7 +9,6 @@ estimator keeps the trained ``module_`` and the ``history_``.
 import base64
 import copy
 import math
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -26,6 +25,7 @@ from .utils._compat import Interval, StrOptions
 from .utils._device import (PRECISIONS, autocast, available_device,
                             resolve_device)
 from .utils._random import draw_seeds, torch_generator
+from .utils._warnings import warn_at_caller
 
 #: Key of the history entry that holds the training generators' states.
 RNG_STATE_KEY = "rng_states"
@@ -355,18 +355,18 @@ class BaseTorchMLP(BaseEstimator):
                 f"(loss curve: {self.loss_curve_}). Lower 'lr' or check the "
                 "scale of X.")
         if self.n_iter_ < expected_epochs:
-            warnings.warn(
+            warn_at_caller(
                 f"Training was interrupted after {self.n_iter_} of "
                 f"{expected_epochs} epochs; the estimator keeps the weights "
-                "of the last finished epoch.", UserWarning, stacklevel=3)
+                "of the last finished epoch.", UserWarning)
         elif self.n_iter_ >= 4 and self.loss_curve_[-1] > 1.05 * min(
                 self.loss_curve_[-4:-1]):
             # Mini-batch noise makes exact convergence tests meaningless; a
             # final epoch clearly worse than the previous ones is a signal.
-            warnings.warn(
+            warn_at_caller(
                 "The training loss rose in the last epoch "
                 f"({self.loss_curve_[-4:]}); consider a smaller 'lr'.",
-                ConvergenceWarning, stacklevel=3)
+                ConvergenceWarning)
 
     def _skorch_callbacks(self):
         callbacks = list(self.callbacks) if self.callbacks else []

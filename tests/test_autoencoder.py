@@ -262,8 +262,10 @@ def test_rising_final_loss_warns(digits):
     # The learning rate jumps 300-fold for the last epoch only.
     jump = LRScheduler(policy=LambdaLR,
                        lr_lambda=lambda epoch: 300.0 if epoch >= 4 else 1.0)
-    with pytest.warns(ConvergenceWarning, match="rose in the last epoch"):
+    with pytest.warns(ConvergenceWarning,
+                      match="rose in the last epoch") as record:
         small_autoencoder(max_epochs=5, callbacks=[jump]).fit(digits[0])
+    assert record[0].filename == __file__
 
 
 class _GradNorms(Callback):

@@ -477,8 +477,15 @@ def test_far_too_large_lam_warns(digits_dae):
 
     from sklearn_reinject import SamplingWarning
 
-    with pytest.warns(SamplingWarning, match=r"lam=4 looks far too large"):
+    with pytest.warns(SamplingWarning,
+                      match=r"lam=4 looks far too large") as record:
         ReinjectionSampler(digits_dae, lam=4.0, random_state=0).sample(500)
+    # It names the caller's line, not the package's, on every path.
+    assert record[0].filename == __file__
+    with pytest.warns(SamplingWarning) as record:
+        list(ReinjectionSampler(digits_dae, lam=4.0,
+                                random_state=0).iter_samples(500))
+    assert record[0].filename == __file__
     with warnings.catch_warnings():
         warnings.simplefilter("error", SamplingWarning)
         ReinjectionSampler(digits_dae, lam=0.08, random_state=0).sample(500)

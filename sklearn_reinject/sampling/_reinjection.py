@@ -17,6 +17,7 @@ from ..exceptions import ChainDivergenceError, SamplingWarning
 from ..utils._compat import HasMethods, Interval, StrOptions, _fit_context
 from ..utils._device import PRECISIONS, autocast
 from ..utils._random import MAX_SEED, draw_seeds, torch_generator
+from ..utils._warnings import warn_at_caller
 from ..utils._threads import (cpu_worker_count, even_bounds,
                               single_threaded_pool)
 from ._base import BaseSampler
@@ -609,12 +610,12 @@ class ReinjectionSampler(BaseSampler):
         # Below the matched value, the chain's own noise is what it should
         # be; small training sets have narrow ranges that states may leave.
         if share > OUT_OF_RANGE_SHARE and lam > ae.default_lam():
-            warnings.warn(
+            warn_at_caller(
                 f"{share:.1%} of sampled values lie outside the training "
                 "data's range widened by its width on each side: lam="
                 f"{lam:g} looks far too large for this data (the "
                 f"autoencoder's matched value is {ae.default_lam():g}).",
-                SamplingWarning, stacklevel=6)
+                SamplingWarning)
 
     def _lam(self):
         if self.lam != "auto":

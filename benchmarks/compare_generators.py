@@ -34,7 +34,8 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from reproduce_table1 import AUTOENCODERS, DAE_NOISE, versions  # noqa: E402
+from reproduce_table1 import (AUTOENCODERS, make_autoencoder,  # noqa: E402
+                              versions)
 
 PROFILES = {
     "quick": dict(teacher=10, deep_ae=5, shallow_ae=25, deep_dae=5,
@@ -125,19 +126,23 @@ def build_generators(ep, device, seed):
     from sklearn.neighbors import KernelDensity
 
     from sklearn_reinject import (ContractiveAutoencoder,
-                                  DenoisingAutoencoder, GaussianNoiseSampler,
-                                  LossyAutoencoder,
+                                  GaussianNoiseSampler,
                                   MultiScaleDenoisingAutoencoder,
                                   ReinjectionSampler, VariationalAutoencoder)
 
+    def autoencoder(name):
+        return make_autoencoder(name, ep[AUTOENCODERS[name][3]], device,
+                                seed)
+
+    def vae():
+        return VariationalAutoencoder(
+            hidden_layer_sizes=(400, 20), loss="bce", max_epochs=ep["vae"],
+            batch_size=32, device=device, random_state=seed)
+
     gens = {}
-    for name, (sizes, act, denoising, key) in AUTOENCODERS.items():
-        common = dict(hidden_layer_sizes=sizes, activation=act, loss="bce",
-                      max_epochs=ep[key], batch_size=32, device=device,
-                      random_state=seed)
-        ae = (DenoisingAutoencoder(noise_std=0.0, **DAE_NOISE, **common)
-              if denoising else LossyAutoencoder(**common))
-        gens[f"reinjection, {name}"] = ReinjectionSampler(ae, lam=0.1)
+    for name in AUTOENCODERS:
+        gens[f"reinjection, {name}"] = ReinjectionSampler(autoencoder(name),
+                                                          lam=0.1)
         # The same trained autoencoder, keeping the noise-free means r(x_t)
         # instead of the noisy states.
         gens[f"reinjection, {name}, mean output"] = (
@@ -152,35 +157,21 @@ def build_generators(ep, device, seed):
     # trained afresh, on the other 90%. The sampler's seed fixes which
     # images are held out.
     for name in ("deep DAE", "shallow DAE"):
-        sizes, act, _, key = AUTOENCODERS[name]
         gens[f"reinjection, {name}, lam=auto"] = ReinjectionSampler(
-            DenoisingAutoencoder(
-                noise_std=0.0, **DAE_NOISE, hidden_layer_sizes=sizes,
-                activation=act, loss="bce", max_epochs=ep[key],
-                batch_size=32, device=device, random_state=seed),
-            lam="auto", random_state=seed)
+            autoencoder(name), lam="auto", random_state=seed)
     gens["reinjection, shallow RCAE"] = ReinjectionSampler(rcae, lam=0.1)
-    vae = VariationalAutoencoder(hidden_layer_sizes=(400, 20), loss="bce",
-                                 max_epochs=ep["vae"], batch_size=32,
-                                 device=device, random_state=seed)
-    gens["VAE ancestral"] = vae
+    gens["VAE ancestral"] = vae()
     gens["VAE + reinjection"] = ("VAE ancestral", dict(
         lam=0.01, init="prior", n_steps=3, burn_in=0))
     gens["VAE + reinjection, lam=auto"] = ReinjectionSampler(
-        VariationalAutoencoder(hidden_layer_sizes=(400, 20), loss="bce",
-                               max_epochs=ep["vae"], batch_size=32,
-                               device=device, random_state=seed),
-        lam="auto", init="prior", n_steps=3, burn_in=0,
+        vae(), lam="auto", init="prior", n_steps=3, burn_in=0,
         random_state=seed)
     # The same with the final denoising step: the kept states passed once
     # more through the VAE (its noise-free reconstruction r(x_t)); lam is
     # calibrated for this output.
     gens["VAE + reinjection, lam=auto, mean output"] = ReinjectionSampler(
-        VariationalAutoencoder(hidden_layer_sizes=(400, 20), loss="bce",
-                               max_epochs=ep["vae"], batch_size=32,
-                               device=device, random_state=seed),
-        lam="auto", init="prior", n_steps=3, burn_in=0, output="mean",
-        random_state=seed)
+        vae(), lam="auto", init="prior", n_steps=3, burn_in=0,
+        output="mean", random_state=seed)
     # Annealed reinjection: one denoiser over 10 noise levels (from the
     # data's extent down to 0.01), walks from N(data mean, sigma_1^2 I)
     # down the ladder, 10 steps per level, the last level's states passed

@@ -155,11 +155,22 @@ def train_student_online(stream, teacher, X_test, y_test, settings, device,
     return curve
 
 
+def make_autoencoder(name, epochs, device, seed, batch_size=32, lr=1e-3):
+    """The Table I autoencoder ``name``, unfitted."""
+    from sklearn_reinject import DenoisingAutoencoder, LossyAutoencoder
+
+    sizes, act, denoising, _ = AUTOENCODERS[name]
+    common = dict(hidden_layer_sizes=sizes, activation=act, loss="bce",
+                  max_epochs=epochs, batch_size=batch_size, lr=lr,
+                  device=device, random_state=seed)
+    return (DenoisingAutoencoder(noise_std=0.0, **DAE_NOISE, **common)
+            if denoising else LossyAutoencoder(**common))
+
+
 def run(args):
     from sklearn.utils import check_random_state
 
-    from sklearn_reinject import (DenoisingAutoencoder, GaussianNoiseSampler,
-                                  LossyAutoencoder, ReinjectionSampler,
+    from sklearn_reinject import (GaussianNoiseSampler, ReinjectionSampler,
                                   SoftTargetClassifier)
     from sklearn_reinject.datasets import load_mnist
     from sklearn_reinject.utils._device import resolve_device
@@ -192,14 +203,14 @@ def run(args):
     log(f"teacher: test accuracy {teacher_acc:.4f}")
 
     generators = {}
-    for name, (sizes, act, denoising, key) in AUTOENCODERS.items():
+    def autoencoder(name, seed):
+        return make_autoencoder(name, ep[AUTOENCODERS[name][3]], device,
+                                seed, batch_size=settings["ae_batch_size"],
+                                lr=settings["lr"])
+
+    for name in AUTOENCODERS:
         t0 = time.perf_counter()
-        common = dict(hidden_layer_sizes=sizes, activation=act, loss="bce",
-                      max_epochs=ep[key], batch_size=settings["ae_batch_size"],
-                      lr=settings["lr"], device=device,
-                      random_state=seeds[name])
-        ae = (DenoisingAutoencoder(noise_std=0.0, **DAE_NOISE, **common)
-              if denoising else LossyAutoencoder(**common)).fit(X_train)
+        ae = autoencoder(name, seeds[name]).fit(X_train)
         results[name] = dict(fit_seconds=time.perf_counter() - t0,
                              final_train_loss=ae.loss_curve_[-1],
                              test_reconstruction_score=ae.score(X_test))
@@ -212,14 +223,8 @@ def run(args):
     # the package (lam="auto": 10% of the training images held out from
     # its training, the lam whose samples come closest to them kept).
     t0 = time.perf_counter()
-    sizes, act, _, key = AUTOENCODERS["deep AE"]
     calibrated = ReinjectionSampler(
-        LossyAutoencoder(hidden_layer_sizes=sizes, activation=act,
-                         loss="bce", max_epochs=ep[key],
-                         batch_size=settings["ae_batch_size"],
-                         lr=settings["lr"], device=device,
-                         random_state=seeds["deep AE"]),
-        lam="auto", n_steps=settings["n_steps"],
+        autoencoder("deep AE", seeds["deep AE"]), lam="auto", n_steps=settings["n_steps"],
         burn_in=settings["burn_in"], random_state=seeds["deep AE"]).fit(
         X_train)
     results[CALIBRATED] = dict(fit_seconds=time.perf_counter() - t0,

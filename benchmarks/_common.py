@@ -1,4 +1,4 @@
-"""Helpers shared by the speed benchmarks."""
+"""Helpers shared by the benchmark scripts."""
 
 import platform
 import time
@@ -8,9 +8,11 @@ import torch
 
 
 def versions(device):
+    """Library versions, the device, and the CPU or GPU that ran."""
     import sklearn
     import skorch
 
+    device = torch.device(device)
     info = {"python": platform.python_version(), "numpy": np.__version__,
             "torch": torch.__version__, "scikit-learn": sklearn.__version__,
             "skorch": skorch.__version__, "device": str(device),

@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import markdown_table, timed, versions  # noqa: E402
 
 from sklearn_reinject import LossyAutoencoder, ReinjectionSampler  # noqa
+from sklearn_reinject.sampling._runner import chunk_walks  # noqa: E402
 from sklearn_reinject.utils._device import (PRECISIONS, autocast,  # noqa
                                             resolve_device)
 from sklearn_reinject.utils._threads import (  # noqa: E402
@@ -100,7 +101,7 @@ def measure(ae, device, precision, n, n_chains, naive_walks, compile_step):
     n_walks = math.ceil(n / kept)
     rows = n_walks * sampler.n_steps
     module = ae.module_
-    chunk = sampler._chunk_walks(n_walks, ae.n_features_in_)
+    chunk = chunk_walks(n_walks, ae.n_features_in_, kept, n_chains)
 
     t_sampler = timed(lambda: sampler.sample(n), device)
     t_stream = timed(lambda: sum(len(c) for c in sampler.iter_samples(n)),

@@ -44,7 +44,6 @@ def data(n):
 
 def hand_written(X, device, epochs, batch_size, precision="float32"):
     est = LossyAutoencoder(hidden_layer_sizes=SIZES, loss="bce")
-    est._hidden_layer_sizes = SIZES
     module = materialize_(est._build_module(X.shape[1]),
                           torch_generator(0)).to(device)
     opt = torch.optim.Adam(module.parameters(), lr=1e-3)

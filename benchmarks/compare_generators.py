@@ -34,8 +34,8 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from reproduce_table1 import (AUTOENCODERS, make_autoencoder,  # noqa: E402
-                              versions)
+from _common import versions  # noqa: E402
+from reproduce_table1 import AUTOENCODERS, make_autoencoder  # noqa: E402
 
 PROFILES = {
     "quick": dict(teacher=10, deep_ae=5, shallow_ae=25, deep_dae=5,
@@ -304,7 +304,7 @@ def run(args):
         log(f"{name}: MMD² {res['mmd2']:.4f}, student "
             f"{res['student_accuracy']:.4f}, fit {fit_s:.1f}s")
     return dict(profile=args.profile, settings=ep, seed=args.seed,
-                device=device, versions=versions(), command=" ".join(
+                device=device, versions=versions(device), command=" ".join(
                     sys.argv), results=results, copy_radius=copy_radius,
                 n_train=len(X_train),
                 wall_seconds=time.perf_counter() - start), grids

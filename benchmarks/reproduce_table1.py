@@ -24,12 +24,14 @@ python benchmarks/reproduce_table1.py --profile full --device cuda --out out/ful
 
 import argparse
 import json
-import platform
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import versions  # noqa: E402
 
 PAPER = {
     "random generator": 0.925,
@@ -121,16 +123,6 @@ def settings_from(args):
                 ae_batch_size=32, lr=1e-3, dae_noise=DAE_NOISE,
                 n_train=args.n_train, n_test=args.n_test,
                 student_targets="teacher predict_proba (soft)")
-
-
-def versions():
-    import sklearn
-    import skorch
-    import torch
-
-    return {"python": platform.python_version(), "numpy": np.__version__,
-            "torch": torch.__version__, "scikit-learn": sklearn.__version__,
-            "skorch": skorch.__version__}
 
 
 def train_student_online(stream, teacher, X_test, y_test, settings, device,
@@ -255,7 +247,7 @@ def run(args):
         log(f"{name}: student accuracy {curve[-1][1]:.4f} "
             f"({results[name]['student_seconds']:.1f}s)")
 
-    return dict(settings=settings, device=device, versions=versions(),
+    return dict(settings=settings, device=device, versions=versions(device),
                 command=" ".join(sys.argv), results=results,
                 wall_seconds=time.perf_counter() - start)
 

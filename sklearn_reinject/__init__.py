@@ -11,7 +11,8 @@ from .autoencoder import (ContractiveAutoencoder, DenoisingAutoencoder,
 from .distillation import SoftTargetClassifier, SyntheticDistiller
 from .exceptions import (ChainDivergenceError, SamplingWarning,
                          TrainingDivergedError)
-from .sampling import GaussianNoiseSampler, ReinjectionSampler
+from .sampling import (GaussianNoiseSampler, ModuleAutoencoder,
+                       ReinjectionSampler)
 
 __version__ = "0.1.0"
 
@@ -21,6 +22,7 @@ __all__ = [
     "DenoisingAutoencoder",
     "GaussianNoiseSampler",
     "LossyAutoencoder",
+    "ModuleAutoencoder",
     "MultiScaleDenoisingAutoencoder",
     "ReinjectionSampler",
     "SamplingWarning",

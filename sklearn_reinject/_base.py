@@ -1,41 +1,28 @@
-"""Shared machinery of the skorch-backed estimators.
+"""The scikit-learn base of the skorch-backed estimators.
 
 scikit-learn owns the public surface (parameters, validation, fitted
 attributes); skorch owns the training loop (epochs, callbacks, history,
-progress printing). The skorch net lives only during ``fit``: afterwards the
-estimator keeps the trained ``module_`` and the ``history_``.
+progress printing), through the net of ``_skorch.py``. The skorch net lives
+only during ``fit``: afterwards the estimator keeps the trained ``module_``
+and the ``history_``.
 """
 
-import base64
 import copy
-import math
 from numbers import Integral, Real
 
 import numpy as np
 import torch
-from skorch import NeuralNet
-from skorch.dataset import unpack_data
-from skorch.utils import TeeGenerator
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 
+from ._skorch import OPTIMIZERS, RNG_STATE_KEY, _SliceLoader, _TrainingNet
 from .exceptions import TrainingDivergedError
 from .nn import ACTIVATIONS, materialize_
+from .utils._batching import batched_apply, to_cpu
 from .utils._compat import Interval, StrOptions
-from .utils._device import (PRECISIONS, autocast, available_device,
-                            resolve_device)
+from .utils._device import PRECISIONS, available_device, resolve_device
 from .utils._random import draw_seeds, torch_generator
 from .utils._warnings import warn_at_caller
-
-#: Key of the history entry that holds the training generators' states.
-RNG_STATE_KEY = "rng_states"
-
-OPTIMIZERS = {
-    "adam": torch.optim.Adam,
-    "adamw": torch.optim.AdamW,
-    "sgd": torch.optim.SGD,
-    "rmsprop": torch.optim.RMSprop,
-}
 
 
 def _is_module_class(obj):
@@ -44,155 +31,6 @@ def _is_module_class(obj):
 
 def _is_optimizer_class(obj):
     return isinstance(obj, type) and issubclass(obj, torch.optim.Optimizer)
-
-
-class _SliceLoader:
-    """Mini-batches by slicing tensors that already sit on the device.
-
-    skorch's default ``DataLoader`` indexes samples one by one and collates
-    them; for in-memory arrays that costs more than the step itself on small
-    networks. Shuffling uses a ``torch.Generator`` passed in by ``fit``.
-    """
-
-    def __init__(self, dataset, batch_size=128, shuffle=False, generator=None):
-        self.X = dataset.X
-        self.y = dataset.y
-        self.batch_size = batch_size
-        self.shuffle = shuffle
-        self.generator = generator
-
-    def __len__(self):
-        return math.ceil(len(self.X) / self.batch_size)
-
-    def __iter__(self):
-        n = len(self.X)
-        if self.shuffle:
-            order = torch.randperm(n, generator=self.generator).to(
-                self.X.device)
-            for start in range(0, n, self.batch_size):
-                idx = order[start:start + self.batch_size]
-                yield self.X[idx], (None if self.y is None else self.y[idx])
-        else:
-            for start in range(0, n, self.batch_size):
-                sl = slice(start, start + self.batch_size)
-                yield self.X[sl], (None if self.y is None else self.y[sl])
-
-
-class _TrainingNet(NeuralNet):
-    """skorch net whose criterion sees the clean input when there is no ``y``.
-
-    ``corrupt_fn`` (training only) maps a clean batch to the network input,
-    which is how denoising autoencoders are trained; ``penalty_fn`` adds a
-    regulariser computed from the module and the batch. ``precision``
-    other than ``"float32"`` runs the forward pass and loss under
-    ``torch.autocast``; ``"float16"`` also scales the loss with a
-    ``GradScaler``.
-    """
-
-    def __init__(self, *args, corrupt_fn=None, penalty_fn=None,
-                 precision="float32", epoch_generators=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.corrupt_fn = corrupt_fn
-        self.penalty_fn = penalty_fn
-        self.precision = precision
-        self.epoch_generators = epoch_generators
-        self.grad_scaler_ = None
-
-    def on_epoch_end(self, net, **kwargs):
-        super().on_epoch_end(net, **kwargs)
-        # The states of the shuffling and noise generators go into the
-        # history (the last epoch's row only), which skorch's Checkpoint
-        # saves and LoadInitState loads: a resumed fit then draws exactly
-        # what the uninterrupted fit drew.
-        if len(self.history) > 1:
-            self.history[-2].pop(RNG_STATE_KEY, None)
-        self.history.record(RNG_STATE_KEY, [
-            base64.b64encode(g.get_state().numpy().tobytes()).decode("ascii")
-            for g in self.epoch_generators])
-
-    def on_epoch_begin(self, net, **kwargs):
-        super().on_epoch_begin(net, **kwargs)
-        if len(self.history) > 1 and RNG_STATE_KEY in self.history[-2]:
-            for g, state in zip(self.epoch_generators,
-                                self.history[-2][RNG_STATE_KEY]):
-                g.set_state(torch.frombuffer(
-                    bytearray(base64.b64decode(state)), dtype=torch.uint8))
-
-    def fit_loop(self, X, y=None, epochs=None, **fit_params):
-        if epochs is None:
-            # Epochs already in the history (loaded from a checkpoint by
-            # skorch's LoadInitState) count towards max_epochs.
-            epochs = max(self.max_epochs - len(self.history), 0)
-        return super().fit_loop(X, y, epochs=epochs, **fit_params)
-
-    def initialize(self):
-        super().initialize()
-        if self.precision == "float16":
-            self.grad_scaler_ = torch.amp.GradScaler(
-                torch.device(self.device).type)
-        return self
-
-    def train_step_single(self, batch, **fit_params):
-        self._set_training(True)
-        Xi, yi = unpack_data(batch)
-        X_in = Xi if self.corrupt_fn is None else self.corrupt_fn(Xi)
-        with autocast(self.device, self.precision):
-            y_pred = self.infer(X_in, **fit_params)
-            loss = self.get_loss(y_pred, yi, X=Xi, training=True)
-            if self.penalty_fn is not None:
-                loss = loss + self.penalty_fn(self.module_, Xi)
-        if self.grad_scaler_ is None:
-            loss.backward()
-        else:
-            self.grad_scaler_.scale(loss).backward()
-        return {"loss": loss, "y_pred": y_pred}
-
-    def train_step(self, batch, **fit_params):
-        if self.grad_scaler_ is None:
-            return super().train_step(batch, **fit_params)
-        # A GradScaler cannot drive closure-based optimizer steps: unscale
-        # the gradients, let callbacks see them, then step through the
-        # scaler (which skips steps whose gradients overflowed).
-        optimizers = [getattr(self, name + "_") for name in self._optimizers]
-        self._zero_grad_optimizer()
-        step = self.train_step_single(batch, **fit_params)
-        for optimizer in optimizers:
-            self.grad_scaler_.unscale_(optimizer)
-        self.notify("on_grad_computed",
-                    named_parameters=TeeGenerator(
-                        self.get_all_learnable_params()),
-                    batch=batch, training=True)
-        for optimizer in optimizers:
-            self.grad_scaler_.step(optimizer)
-        self.grad_scaler_.update()
-        return step
-
-    def get_loss(self, y_pred, y_true, X=None, training=False):
-        target = X if y_true is None else y_true
-        return self.criterion_(y_pred, target)
-
-
-def batched_apply(fn, X, device, batch_size=4096, out_dtype=np.float32):
-    """Apply a torch function to a float32 numpy array in device batches."""
-    outputs = []
-    with torch.inference_mode():
-        for start in range(0, len(X), batch_size):
-            xb = torch.from_numpy(X[start:start + batch_size]).to(device)
-            outputs.append(fn(xb).cpu().numpy())
-    if not outputs:
-        return np.empty((0, 0), dtype=out_dtype)
-    return np.concatenate(outputs).astype(out_dtype, copy=False)
-
-
-def _to_cpu(obj):
-    """A copy of a nested state dict with every tensor on the CPU."""
-    if isinstance(obj, torch.Tensor):
-        return obj.detach().to("cpu", copy=True)
-    if isinstance(obj, dict):
-        return {k: _to_cpu(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(_to_cpu(v) for v in obj)
-    return copy.deepcopy(obj)
 
 
 class BaseTorchMLP(BaseEstimator):
@@ -220,7 +58,14 @@ class BaseTorchMLP(BaseEstimator):
     }
 
     # -- parameter checks that constraints cannot express ------------------
-    def _check_common_params(self):
+    def _check_params(self, X):
+        """Raise a clear error for parameters the constraints let through.
+
+        The one validation hook of each estimator: ``fit`` calls it after
+        ``validate_data``; subclasses extend it and call ``super()``. It
+        sets nothing: values derived from parameters are computed where
+        they are used.
+        """
         sizes = self.hidden_layer_sizes
         sizes = (sizes,) if isinstance(sizes, Integral) else tuple(sizes)
         if len(sizes) == 0 or not all(
@@ -242,6 +87,12 @@ class BaseTorchMLP(BaseEstimator):
                 "The 'optimizer' parameter must be one of "
                 f"{sorted(OPTIMIZERS)} or a torch.optim.Optimizer subclass. "
                 f"Got {self.optimizer!r} instead.")
+
+    @property
+    def _hidden_layer_sizes(self):
+        """``hidden_layer_sizes`` as a tuple of ints (checked by ``fit``)."""
+        sizes = self.hidden_layer_sizes
+        sizes = (sizes,) if isinstance(sizes, Integral) else sizes
         return tuple(int(s) for s in sizes)
 
     # -- training -----------------------------------------------------------
@@ -267,9 +118,6 @@ class BaseTorchMLP(BaseEstimator):
         X_t = torch.as_tensor(X).to(device)
         y_t = None if y is None else torch.as_tensor(y).to(device)
         self._run_epochs(X_t, y_t, epochs)
-        if hasattr(module, "noise_generator"):
-            # Training noise is over; the kept module holds no generator.
-            module.noise_generator = None
         self._check_training_outcome(
             self.max_epochs if epochs is None else epochs)
         return self
@@ -282,8 +130,6 @@ class BaseTorchMLP(BaseEstimator):
         # One device generator drives all training noise (corruption,
         # pre-activation noise); it is dropped once training ends.
         noise_generator = torch_generator(noise_seed, device)
-        if hasattr(module, "noise_generator"):
-            module.noise_generator = noise_generator
         shuffle_generator = torch_generator(shuffle_seed, "cpu")
         return _TrainingNet(
             module=module,
@@ -304,6 +150,7 @@ class BaseTorchMLP(BaseEstimator):
             corrupt_fn=self._corrupt_fn(noise_generator),
             penalty_fn=self._penalty_fn(noise_generator),
             precision=self.precision,
+            noise_generator=noise_generator,
             epoch_generators=[shuffle_generator, noise_generator],
         )
 
@@ -397,7 +244,7 @@ class BaseTorchMLP(BaseEstimator):
         # instead of restarting them.
         net = state.pop("_net", None)
         if net is not None:
-            state["_optimizer_state"] = _to_cpu(net.optimizer_.state_dict())
+            state["_optimizer_state"] = to_cpu(net.optimizer_.state_dict())
         module = state.get("module_")
         if module is not None and next(module.parameters()).device.type != "cpu":
             # Pickles never hold CUDA tensors, so they load anywhere.

@@ -1,10 +1,14 @@
 """Small, fast instances of every public estimator, shared by the tests."""
 
+import torch
+
 from sklearn_reinject import (ContractiveAutoencoder, DenoisingAutoencoder,
                               GaussianNoiseSampler, VariationalAutoencoder,
                               LossyAutoencoder, MultiScaleDenoisingAutoencoder,
                               ReinjectionSampler,
                               SoftTargetClassifier, SyntheticDistiller)
+
+from sklearn_reinject.sampling import ModuleAutoencoder
 
 FAST = dict(max_epochs=3, batch_size=32, device="cpu", random_state=0)
 
@@ -31,6 +35,10 @@ def all_estimators():
             lam="auto", output="mean", n_steps=3, burn_in=1,
             random_state=0),
         GaussianNoiseSampler(random_state=0),
+        # A shape-preserving module: the checks fit on any width.
+        ModuleAutoencoder(torch.nn.Sequential(torch.nn.Tanh())),
+        ReinjectionSampler(ModuleAutoencoder(torch.nn.Sequential(
+            torch.nn.Tanh())), lam=0.05, random_state=0),
         SoftTargetClassifier(hidden_layer_sizes=(16,),
                              **{**FAST, "max_epochs": 30}),
         SyntheticDistiller(

@@ -5,12 +5,13 @@ from pathlib import Path
 import pytest
 
 import sklearn_reinject
-from sklearn_reinject import datasets, metrics
+from sklearn_reinject import datasets, metrics, sampling
 
 API = Path(__file__).resolve().parents[1] / "docs" / "api.rst"
 
 
-@pytest.mark.parametrize("module", [sklearn_reinject, metrics, datasets],
+@pytest.mark.parametrize("module", [sklearn_reinject, sampling, metrics,
+                                    datasets],
                          ids=lambda m: m.__name__)
 def test_api_page_lists_every_public_name(module):
     text = API.read_text()

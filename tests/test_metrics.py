@@ -273,3 +273,21 @@ def test_sample_chains_shape_and_order(digits):
     assert effective_sample_size(chains).shape == (20,)
     with pytest.raises(ValueError, match="'n_walks' parameter"):
         flat.sample_chains(0)
+
+
+@pytest.mark.parametrize("name, kwargs, param", [
+    ("sliced_wasserstein", {"n_projections": 0}, "n_projections"),
+    ("sliced_wasserstein", {"p": 0.5}, "p"),
+    ("mmd_permutation_test", {"n_permutations": 0}, "n_permutations"),
+    ("mmd2_unbiased", {"bandwidth": "scott"}, "bandwidth"),
+    ("precision_recall_density_coverage", {"k": 0}, "k"),
+    ("classifier_two_sample_auc", {"cv": 1}, "cv"),
+    ("energy_distance", {"device": 3}, "device"),
+    ("frechet_distance", {"transformer": "pca"}, "transformer"),
+])
+def test_metric_parameters_are_validated(name, kwargs, param):
+    from sklearn_reinject import metrics
+
+    X = np.random.RandomState(0).rand(20, 3)
+    with pytest.raises(ValueError, match=f"'{param}' parameter of {name}"):
+        getattr(metrics, name)(X, X + 1, **kwargs)

@@ -11,6 +11,7 @@ from sklearn_reinject import (ChainDivergenceError, DenoisingAutoencoder,
                               ReinjectionSampler)
 from sklearn_reinject.metrics import mmd2_unbiased
 from sklearn_reinject.sampling import run_walks
+from sklearn_reinject.sampling._runner import reinjection_chunks
 
 from ._estimators import small_autoencoder
 
@@ -38,13 +39,13 @@ def test_sample_is_reproducible_and_seed_dependent(digits_dae):
 
 def _small_chain():
     """A contracting map on 5 features and 7 starting states."""
-    torch.manual_seed(0)
-    W = torch.randn(5, 5) * 0.3
+    gen = torch.Generator().manual_seed(0)
+    W = torch.randn(5, 5, generator=gen) * 0.3
 
     def r(x):
         return torch.tanh(x @ W)
 
-    return r, torch.randn(7, 5)
+    return r, torch.randn(7, 5, generator=gen)
 
 
 def test_walks_follow_the_recursion():
@@ -270,7 +271,7 @@ def test_code_between_streamed_chunks_runs_outside_inference_mode(
     for chunk in sampler.iter_samples(120):
         assert not torch.is_inference_mode_enabled()
         layer(torch.from_numpy(chunk)).sum().backward()
-    for _ in sampler._run_chunks(20, 0):
+    for _ in reinjection_chunks(sampler._plan(20), 20, 0):
         assert not torch.is_inference_mode_enabled()
 
 

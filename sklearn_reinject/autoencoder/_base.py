@@ -8,18 +8,59 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._base import BaseTorchMLP, batched_apply
+from .._base import BaseTorchMLP
 from ..nn import ACTIVATIONS, MLPAutoencoder, ReconstructionLoss
 from ..nn import batch_jacobian, reconstruction_loss
+from ..utils._batching import batched_apply
 from ..utils._compat import StrOptions, _fit_context
-
-#: The sampling ``lam`` used when nothing better is known. It is also the
-#: default of :class:`~sklearn_reinject.ReinjectionSampler`.
-DEFAULT_LAM = 0.1
+from ..utils._constants import DEFAULT_LAM
 
 
-class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
-                      BaseTorchMLP):
+
+def sample_by_reinjection(autoencoder, n_samples, random_state, **params):
+    """``autoencoder.sample``: reinjection with the matched ``lam``.
+
+    The one place where ``autoencoder/`` uses ``sampling/``: the samplers
+    depend on the autoencoders only through the protocol written down in
+    :class:`~sklearn_reinject.sampling.ReinjectableAutoencoder`, and the
+    autoencoders reach the samplers only here. ``params`` go to
+    :class:`~sklearn_reinject.ReinjectionSampler`.
+    """
+    from ..sampling import ReinjectionSampler
+
+    check_is_fitted(autoencoder)
+    return ReinjectionSampler(autoencoder, lam=autoencoder.default_lam(),
+                              random_state=random_state,
+                              **params).sample(n_samples)
+
+
+class ReconstructTensorMixin:
+    """``reconstruct_tensor``, the tensor-level ``r`` the samplers call."""
+
+    def reconstruct_tensor(self, x):
+        """``r(x)`` of a tensor on ``device_``, for the samplers.
+
+        The tensor-level :meth:`reconstruct` of the
+        :class:`~sklearn_reinject.sampling.ReinjectableAutoencoder`
+        protocol: no validation, no copy to numpy. For a
+        :class:`~sklearn_reinject.MultiScaleDenoisingAutoencoder`, the
+        denoised estimate at the smallest noise level.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (n_samples, n_features)
+            Rows on ``device_``.
+
+        Returns
+        -------
+        r_x : torch.Tensor of shape (n_samples, n_features)
+            ``module_.reconstruct(x)``.
+        """
+        return self.module_.reconstruct(x)
+
+
+class BaseAutoencoder(ReconstructTensorMixin, ClassNamePrefixFeaturesOutMixin,
+                      TransformerMixin, BaseTorchMLP):
     """Fit, transform, decode, score and sample for MLP autoencoders."""
 
     _parameter_constraints: dict = {
@@ -29,7 +70,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     }
 
     def _check_params(self, X):
-        sizes = self._check_common_params()
+        super()._check_params(X)
         out = self.output_activation
         if self.loss == "bce":
             if out not in ("auto", "sigmoid"):
@@ -42,7 +83,6 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
                     "loss='bce' needs X scaled to [0, 1] (for example with "
                     f"MinMaxScaler). Got X with values in [{lo:g}, {hi:g}]; "
                     "use loss='mse' for unbounded data.")
-        return sizes
 
     def _output_activation(self):
         if self.output_activation == "auto":
@@ -80,12 +120,16 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             The fitted autoencoder.
         """
         X = validate_data(self, X, dtype=np.float32, ensure_min_samples=1)
-        self._hidden_layer_sizes = self._check_params(X)
+        self._check_params(X)
+        self._set_data_attributes(X)
+        return self._train(X)
+
+    def _set_data_attributes(self, X):
+        """Fitted attributes read off the data before training."""
         self._n_features_out = self._hidden_layer_sizes[-1]
         # The data's range lets samplers flag chains that leave it.
         self.data_min_ = X.min(axis=0)
         self.data_max_ = X.max(axis=0)
-        return self._train(X)
 
     def _validated(self, X):
         check_is_fitted(self)
@@ -296,11 +340,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         X_new : ndarray of shape (n_samples, n_features)
             Samples in random order.
         """
-        from ..sampling import ReinjectionSampler
-
-        check_is_fitted(self)
-        return ReinjectionSampler(self, lam=self.default_lam(),
-                                  random_state=random_state).sample(n_samples)
+        return sample_by_reinjection(self, n_samples, random_state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

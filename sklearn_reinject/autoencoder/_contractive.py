@@ -146,14 +146,13 @@ class ContractiveAutoencoder(BaseAutoencoder):
         self.random_state = random_state
         self.verbose = verbose
 
-    def _check_params(self, X):
-        sizes = super()._check_params(X)
+    def _set_data_attributes(self, X):
+        super()._set_data_attributes(X)
         if self.jacobian == "auto":
             self.jacobian_method_ = ("exact" if X.shape[1] <= EXACT_MAX_FEATURES
                                      else "projection")
         else:
             self.jacobian_method_ = self.jacobian
-        return sizes
 
     def _penalty_fn(self, generator):
         weight = float(self.contraction)

@@ -5,7 +5,8 @@ from numbers import Real
 import torch
 
 from ..utils._compat import Interval
-from ._base import DEFAULT_LAM, BaseAutoencoder
+from ..utils._constants import DEFAULT_LAM
+from ._base import BaseAutoencoder
 
 
 def corrupt(x, generator, noise_std, salt_pepper_prob, salt_pepper_values):
@@ -170,14 +171,13 @@ class DenoisingAutoencoder(BaseAutoencoder):
         self.verbose = verbose
 
     def _check_params(self, X):
-        sizes = super()._check_params(X)
+        super()._check_params(X)
         values = self.salt_pepper_values
         if len(values) != 2 or not all(
                 isinstance(v, Real) and abs(v) < float("inf") for v in values):
             raise ValueError(
                 "The 'salt_pepper_values' parameter must be a pair of finite "
                 f"numbers (low, high). Got {values!r} instead.")
-        return sizes
 
     def _preact_noise_std(self):
         return self.preact_noise_std

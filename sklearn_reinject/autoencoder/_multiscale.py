@@ -6,15 +6,17 @@ import numpy as np
 import torch
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._base import BaseTorchMLP, batched_apply
+from .._base import BaseTorchMLP
 from ..nn import NoiseConditionalDenoiser, DenoisingScoreMatchingLoss
+from ._base import ReconstructTensorMixin, sample_by_reinjection
+from ..utils._batching import batched_apply
 from ..utils._compat import Interval, StrOptions, _fit_context
 
 #: Rows used to measure the data's spread for ``sigma_max="auto"``.
 _SPREAD_ROWS = 1000
 
 
-class MultiScaleDenoisingAutoencoder(BaseTorchMLP):
+class MultiScaleDenoisingAutoencoder(ReconstructTensorMixin, BaseTorchMLP):
     """Denoising autoencoder over many noise levels, for annealed reinjection.
 
     A denoising autoencoder trained with Gaussian noise of std ``sigma``
@@ -215,7 +217,7 @@ class MultiScaleDenoisingAutoencoder(BaseTorchMLP):
             The fitted autoencoder.
         """
         X = validate_data(self, X, dtype=np.float32, ensure_min_samples=1)
-        self._hidden_layer_sizes = self._check_common_params()
+        self._check_params(X)
         self.noise_levels_ = self._noise_levels(X)
         self.data_min_ = X.min(axis=0)
         self.data_max_ = X.max(axis=0)
@@ -327,11 +329,41 @@ class MultiScaleDenoisingAutoencoder(BaseTorchMLP):
         """
         return float(np.mean(self.score_samples(X)))
 
-    def _decode_prior(self, n, generator):
-        """``n`` draws of ``N(data_mean_, sigma_1**2 I)`` on the device.
+    # -- what the sampler needs (see ReinjectableAutoencoder) ---------------
+    def denoise_tensor(self, x, level):
+        """The denoised estimate at level index ``level``, of a tensor.
+
+        :meth:`reconstruct_tensor` is the one at the smallest level.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (n_samples, n_features)
+            Rows on ``device_``.
+        level : int
+            Index into ``noise_levels_``.
+
+        Returns
+        -------
+        x_denoised : torch.Tensor of shape (n_samples, n_features)
+        """
+        return self.module_.denoise(x, level)
+
+    def sample_prior_tensor(self, n, generator):
+        """``n`` draws of ``N(data_mean_, sigma_1**2 I)`` on ``device_``.
 
         The data smoothed at the largest noise level, roughly: annealed
         walks that start there begin where the first denoiser was trained.
+
+        Parameters
+        ----------
+        n : int
+            Number of draws.
+        generator : torch.Generator
+            Generator on ``device_``.
+
+        Returns
+        -------
+        X_start : torch.Tensor of shape (n, n_features)
         """
         mean = torch.as_tensor(self.data_mean_, device=self.device_)
         return mean + float(self.noise_levels_[0]) * torch.randn(
@@ -369,12 +401,8 @@ class MultiScaleDenoisingAutoencoder(BaseTorchMLP):
         X_new : ndarray of shape (n_samples, n_features)
             Samples in random order.
         """
-        from ..sampling import ReinjectionSampler
-
-        check_is_fitted(self)
-        return ReinjectionSampler(self, lam=self.default_lam(),
-                                  output="mean", init="prior",
-                                  random_state=random_state).sample(n_samples)
+        return sample_by_reinjection(self, n_samples, random_state,
+                                     output="mean", init="prior")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -8,7 +8,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..nn import NegativeELBO, VAEModule, negative_elbo
 from ..utils._compat import Interval
+from ..utils._constants import CHUNK_ROWS
 from ..utils._random import draw_seeds, torch_generator
+from ..utils._validation import check_n_samples
 from ._base import BaseAutoencoder
 
 
@@ -168,8 +170,24 @@ class VariationalAutoencoder(BaseAutoencoder):
         return negative_elbo(out.double(), mu.double(), logvar.double(),
                              xb.double(), self.loss, float(self.beta))
 
-    def _decode_prior(self, n, generator):
-        """Decode ``n`` draws of ``z ~ N(0, I)`` on the module's device."""
+    def sample_prior_tensor(self, n, generator):
+        """Decode ``n`` draws of ``z ~ N(0, I)`` on ``device_``.
+
+        The start of reinjection walks with ``init="prior"`` (see
+        :class:`~sklearn_reinject.sampling.ReinjectableAutoencoder`).
+
+        Parameters
+        ----------
+        n : int
+            Number of draws.
+        generator : torch.Generator
+            Generator on ``device_`` that the latent draws come from.
+
+        Returns
+        -------
+        X_new : torch.Tensor of shape (n, n_features)
+            The decoder's means.
+        """
         z = torch.randn((n, self.module_.latent_dim), generator=generator,
                         device=self.device_)
         return self.module_.decode(z)
@@ -189,15 +207,13 @@ class VariationalAutoencoder(BaseAutoencoder):
         X_new : ndarray of shape (n_samples, n_features), dtype float32
             Decoded samples.
         """
-        from ..sampling._base import check_n_samples
-
         n_samples = check_n_samples(n_samples)
         check_is_fitted(self)
         (seed,) = draw_seeds(random_state, 1)
         gen = torch_generator(seed, self.device_)
         out = []
         with torch.inference_mode():
-            for start in range(0, n_samples, 65536):
-                n = min(65536, n_samples - start)
-                out.append(self._decode_prior(n, gen).cpu().numpy())
+            for start in range(0, n_samples, CHUNK_ROWS):
+                n = min(CHUNK_ROWS, n_samples - start)
+                out.append(self.sample_prior_tensor(n, gen).cpu().numpy())
         return np.concatenate(out)

@@ -12,10 +12,10 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..autoencoder import DenoisingAutoencoder
 from ..sampling import ReinjectionSampler
 from ..utils._compat import HasMethods, Interval, _fit_context
+from ..utils._constants import CHUNK_ROWS
 from ..utils._random import draw_seeds
 from ._student import SoftTargetClassifier
 
-_LABEL_CHUNK = 65_536
 
 
 def _student_has(attr):
@@ -264,8 +264,8 @@ class SyntheticDistiller(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         return self
 
     def _label(self, X_syn):
-        parts = [self.teacher_.predict_proba(X_syn[i:i + _LABEL_CHUNK])
-                 for i in range(0, len(X_syn), _LABEL_CHUNK)]
+        parts = [self.teacher_.predict_proba(X_syn[i:i + CHUNK_ROWS])
+                 for i in range(0, len(X_syn), CHUNK_ROWS)]
         proba = np.concatenate(parts).astype(np.float32)
         if not np.all(np.isfinite(proba)):
             raise ValueError("The teacher's predict_proba returned NaN or "

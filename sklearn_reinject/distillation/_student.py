@@ -187,7 +187,7 @@ class SoftTargetClassifier(ClassifierMixin, BaseTorchMLP):
         if not hasattr(self, "module_"):
             self._validate_params()
             X, Y = self._targets(X, y, classes, reset=True)
-            self._hidden_layer_sizes = self._check_common_params()
+            self._check_params(X)
             return self._train(X, Y, epochs=1)
         X, Y = self._targets(X, y, None, reset=False)
         return self._continue(X, Y, epochs=1)
@@ -211,7 +211,7 @@ class SoftTargetClassifier(ClassifierMixin, BaseTorchMLP):
             The fitted classifier.
         """
         X, Y = self._targets(X, y, classes, reset=True)
-        self._hidden_layer_sizes = self._check_common_params()
+        self._check_params(X)
         return self._train(X, Y)
 
     @staticmethod

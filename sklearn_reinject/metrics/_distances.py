@@ -1,11 +1,12 @@
 """Distances between a synthetic sample and a real one."""
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 import torch
 from sklearn.utils import check_array, check_random_state
 
+from ..utils._compat import HasMethods, Interval, validate_params
 from ._mmd import _pair_arrays, blockwise_sum, check_same_width
 
 
@@ -14,6 +15,9 @@ def _pairwise_mean_distance(A, B):
     return blockwise_sum(A, B, torch.cdist) / (len(A) * len(B))
 
 
+@validate_params(
+    {"X": ["array-like"], "Y": ["array-like"], "device": [str, torch.device]},
+    prefer_skip_nested_validation=True)
 def energy_distance(X, Y, *, device="cpu"):
     """Energy distance between two samples (Szekely & Rizzo).
 
@@ -58,6 +62,12 @@ def _wasserstein_1d(u, v, p):
     return float(np.sum(widths * np.abs(qu - qv) ** p) ** (1 / p))
 
 
+@validate_params(
+    {"X": ["array-like"], "Y": ["array-like"],
+     "n_projections": [Interval(Integral, 1, None, closed="left")],
+     "p": [Interval(Real, 1, None, closed="left")],
+     "random_state": ["random_state"]},
+    prefer_skip_nested_validation=True)
 def sliced_wasserstein(X, Y, *, n_projections=100, p=2, random_state=None):
     """Sliced Wasserstein distance: W_p averaged over random 1-D projections.
 
@@ -85,11 +95,6 @@ def sliced_wasserstein(X, Y, *, n_projections=100, p=2, random_state=None):
     X = check_array(X, dtype=np.float64, input_name="X")
     Y = check_array(Y, dtype=np.float64, input_name="Y")
     check_same_width(X, Y)
-    if not isinstance(n_projections, Integral) or n_projections < 1:
-        raise ValueError("The 'n_projections' parameter must be an int >= 1."
-                         f" Got {n_projections!r} instead.")
-    if not p >= 1:
-        raise ValueError(f"The 'p' parameter must be >= 1. Got {p!r}.")
     rng = check_random_state(random_state)
     theta = rng.standard_normal((X.shape[1], n_projections))
     theta /= np.linalg.norm(theta, axis=0, keepdims=True)
@@ -99,6 +104,10 @@ def sliced_wasserstein(X, Y, *, n_projections=100, p=2, random_state=None):
     return float(np.mean(per) ** (1 / p))
 
 
+@validate_params(
+    {"X": ["array-like"], "Y": ["array-like"],
+     "transformer": [HasMethods(["transform"]), None]},
+    prefer_skip_nested_validation=True)
 def frechet_distance(X, Y, *, transformer=None):
     """Frechet distance between Gaussian fits of two samples.
 

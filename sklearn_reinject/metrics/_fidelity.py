@@ -10,6 +10,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.utils import check_array
 
+from ..utils._compat import HasMethods, Interval, validate_params
 from ._mmd import _pair_arrays
 
 
@@ -23,6 +24,12 @@ def _kth_neighbour_radii(A, k, chunk_size):
     return radii
 
 
+@validate_params(
+    {"real": ["array-like"], "fake": ["array-like"],
+     "k": [Interval(Integral, 1, None, closed="left")],
+     "chunk_size": [Interval(Integral, 1, None, closed="left")],
+     "device": [str, torch.device]},
+    prefer_skip_nested_validation=True)
 def precision_recall_density_coverage(real, fake, *, k=5, chunk_size=1024,
                                       device="cpu"):
     """Precision, recall, density and coverage of Naeem et al. (2020).
@@ -59,7 +66,7 @@ def precision_recall_density_coverage(real, fake, *, k=5, chunk_size=1024,
         ``precision``, ``recall``, ``density``, ``coverage`` (floats).
     """
     R, F = _pair_arrays(real, fake, device)
-    if not isinstance(k, Integral) or k < 1 or k >= min(len(R), len(F)):
+    if k >= min(len(R), len(F)):
         raise ValueError(
             "The 'k' parameter must be an int in [1, min(n_real, n_fake)). "
             f"Got {k!r} with {len(R)} real and {len(F)} fake rows.")
@@ -84,6 +91,12 @@ def precision_recall_density_coverage(real, fake, *, k=5, chunk_size=1024,
     }
 
 
+@validate_params(
+    {"real": ["array-like"], "fake": ["array-like"],
+     "classifier": [HasMethods(["fit", "predict_proba"]), None],
+     "cv": [Interval(Integral, 2, None, closed="left")],
+     "random_state": ["random_state"]},
+    prefer_skip_nested_validation=True)
 def classifier_two_sample_auc(real, fake, *, classifier=None, cv=5,
                               random_state=None):
     """Cross-validated ROC AUC of a classifier telling real from fake.
@@ -125,6 +138,9 @@ def classifier_two_sample_auc(real, fake, *, classifier=None, cv=5,
     return float(roc_auc_score(y, proba[:, 1]))
 
 
+@validate_params(
+    {"teacher": [HasMethods(["predict"])], "X": ["array-like"]},
+    prefer_skip_nested_validation=True)
 def class_balance(teacher, X):
     """How a teacher's labels of synthetic samples spread over its classes.
 
@@ -154,6 +170,10 @@ def class_balance(teacher, X):
             "min_share": float(shares.min())}
 
 
+@validate_params(
+    {"chains": ["array-like"],
+     "max_lag": [Interval(Integral, 0, None, closed="left"), None]},
+    prefer_skip_nested_validation=True)
 def autocorrelation(chains, max_lag=None):
     """Autocorrelation of each walk at lags 0..max_lag, averaged over features.
 
@@ -191,6 +211,9 @@ def autocorrelation(chains, max_lag=None):
     return acf
 
 
+@validate_params(
+    {"chains": ["array-like"]},
+    prefer_skip_nested_validation=True)
 def effective_sample_size(chains):
     """Effective sample size of each walk (Geyer's initial positive sequence).
 

@@ -1,10 +1,12 @@
 """Maximum mean discrepancy with RBF kernels."""
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 import torch
 from sklearn.utils import check_array, check_random_state
+
+from ..utils._compat import Interval, StrOptions, validate_params
 
 _BLOCK = 2048
 
@@ -42,6 +44,11 @@ def _sq_dists(A, B):
     return d.clamp_min_(0.0)
 
 
+@validate_params(
+    {"X": ["array-like"],
+     "max_samples": [Interval(Integral, 2, None, closed="left")],
+     "random_state": ["random_state"]},
+    prefer_skip_nested_validation=True)
 def median_heuristic(X, max_samples=1000, random_state=0):
     """Median pairwise Euclidean distance within ``X`` (on a subsample).
 
@@ -101,6 +108,11 @@ def _mmd2_from_sums(kxx, kyy, kxy, m, n):
             - 2.0 * kxy / (m * n))
 
 
+@validate_params(
+    {"X": ["array-like"], "Y": ["array-like"],
+     "bandwidth": [StrOptions({"median"}), Real, "array-like"],
+     "device": [str, torch.device]},
+    prefer_skip_nested_validation=True)
 def mmd2_unbiased(X, Y, bandwidth="median", *, device="cpu"):
     """Unbiased estimate of the squared MMD with an RBF kernel.
 
@@ -139,6 +151,12 @@ def mmd2_unbiased(X, Y, bandwidth="median", *, device="cpu"):
                            _kernel_sum(A, B, gammas), m, n)
 
 
+@validate_params(
+    {"X": ["array-like"], "Y": ["array-like"],
+     "bandwidth": [StrOptions({"median"}), Real, "array-like"],
+     "n_permutations": [Interval(Integral, 1, None, closed="left")],
+     "random_state": ["random_state"]},
+    prefer_skip_nested_validation=True)
 def mmd_permutation_test(X, Y, bandwidth="median", *, n_permutations=200,
                          random_state=None):
     """Unbiased MMD² and its permutation-test p-value.
@@ -169,9 +187,6 @@ def mmd_permutation_test(X, Y, bandwidth="median", *, n_permutations=200,
     p_value : float
         ``(1 + #{perm MMD² >= observed}) / (1 + n_permutations)``.
     """
-    if not isinstance(n_permutations, Integral) or n_permutations < 1:
-        raise ValueError("The 'n_permutations' parameter must be an int >= "
-                         f"1. Got {n_permutations!r} instead.")
     A, B = _pair_arrays(X, Y)
     m, n = len(A), len(B)
     if m < 2 or n < 2:

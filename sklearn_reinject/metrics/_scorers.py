@@ -3,6 +3,7 @@
 import numpy as np
 from sklearn.utils.validation import check_array
 
+from ..utils._compat import validate_params
 from ._distances import energy_distance, frechet_distance, sliced_wasserstein
 from ._fidelity import classifier_two_sample_auc
 from ._mmd import median_heuristic, mmd2_unbiased
@@ -69,6 +70,9 @@ _SCORERS = {
 }
 
 
+@validate_params(
+    {"name": [str]},
+    prefer_skip_nested_validation=True)
 def get_sample_scorer(name):
     """A scorer for samplers by name, for ``GridSearchCV(scoring=...)``.
 

@@ -118,13 +118,16 @@ class MLPAutoencoder(nn.Module):
         self.output_activation = make_activation(output_activation)
         self.output_logits = output_logits
         self.preact_noise_std = float(preact_noise_std)
-        self.noise_generator = None
 
-    def encode(self, x):
+    def encode(self, x, generator=None):
+        """Codes of ``x``; in training, with pre-activation noise.
+
+        ``generator`` draws that noise (torch's global generator if None).
+        """
         h = self.first(x)
         if self.training and self.preact_noise_std > 0:
             h = h + self.preact_noise_std * torch.randn(
-                h.shape, generator=self.noise_generator, device=h.device,
+                h.shape, generator=generator, device=h.device,
                 dtype=h.dtype)
         return self.encoder_rest(self.first_activation(h))
 
@@ -134,8 +137,8 @@ class MLPAutoencoder(nn.Module):
     def decode(self, z):
         return self.output_activation(self.decoder(z))
 
-    def forward(self, x):
-        out = self.decoder(self.encode(x))
+    def forward(self, x, generator=None):
+        out = self.decoder(self.encode(x, generator))
         return out if self.output_logits else self.output_activation(out)
 
     def reconstruct(self, x):
@@ -162,7 +165,7 @@ class VAEModule(nn.Module):
     ``hidden_layer_sizes[:-1]`` are the encoder's hidden widths and the last
     entry is the latent dimension; the decoder mirrors them. In training,
     ``forward`` samples ``z = mu + exp(logvar / 2) * eps`` (the
-    reparameterisation trick, with ``noise_generator``); in eval mode it
+    reparameterisation trick, with the ``generator`` argument); in eval mode it
     uses ``z = mu``. ``forward`` returns ``(output, mu, logvar)``.
     """
 
@@ -180,7 +183,6 @@ class VAEModule(nn.Module):
                             None)
         self.output_activation = make_activation(output_activation)
         self.output_logits = output_logits
-        self.noise_generator = None
 
     def posterior(self, x):
         h = self.body(x)
@@ -195,11 +197,11 @@ class VAEModule(nn.Module):
     def reconstruct(self, x):
         return self.decode(self.encode(x))
 
-    def forward(self, x):
+    def forward(self, x, generator=None):
         mu, logvar = self.posterior(x)
         z = mu
         if self.training:
-            eps = torch.randn(mu.shape, generator=self.noise_generator,
+            eps = torch.randn(mu.shape, generator=generator,
                               device=mu.device, dtype=mu.dtype)
             z = mu + torch.exp(0.5 * logvar) * eps
         out = self.decoder(z)
@@ -234,7 +236,7 @@ class NoiseConditionalDenoiser(nn.Module):
     (the same reason DDPM samplers clip their predicted ``x_0``).
 
     In training mode, ``forward(x_clean)`` draws a level and Gaussian noise
-    for every row (from ``noise_generator``) and returns ``(F, target)``,
+    for every row (from the ``generator`` argument) and returns ``(F, target)``,
     the network's output and the value it should take,
     ``(x_clean - c_skip * x) / c_out``; in eval mode it returns
     ``reconstruct(x)``, the denoised estimate at the smallest level.
@@ -259,7 +261,6 @@ class NoiseConditionalDenoiser(nn.Module):
         self.body = (_mlp(sizes[1:], activation, activation)
                      if len(sizes) > 2 else nn.Sequential())
         self.out = nn.Linear(sizes[-1], n_features, device="meta")
-        self.noise_generator = None
 
     def _coefficients(self, sigma):
         """``c_in, c_skip, c_out`` for a tensor or float ``sigma``."""
@@ -288,14 +289,14 @@ class NoiseConditionalDenoiser(nn.Module):
         """Denoised estimate at the smallest noise level."""
         return self.denoise(x, len(self._levels) - 1)
 
-    def forward(self, x):
+    def forward(self, x, generator=None):
         if not self.training:
             return self.reconstruct(x)
         idx = torch.randint(len(self._levels), (len(x),),
-                            generator=self.noise_generator, device=x.device)
+                            generator=generator, device=x.device)
         sigma = torch.tensor(self._levels, device=x.device,
                              dtype=x.dtype)[idx][:, None]
-        noisy = x + sigma * torch.randn(x.shape, generator=self.noise_generator,
+        noisy = x + sigma * torch.randn(x.shape, generator=generator,
                                         device=x.device, dtype=x.dtype)
         c_in, c_skip, c_out = self._coefficients(sigma)
         onehot = nn.functional.one_hot(idx, len(self._levels)).to(x.dtype)

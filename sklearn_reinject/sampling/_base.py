@@ -5,12 +5,14 @@ from numbers import Integral
 import numpy as np
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils import check_random_state
+from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..metrics import median_heuristic, mmd2_unbiased
 from ..utils._compat import StrOptions
 from ..utils._random import draw_seeds
+from ..utils._validation import check_n_samples
 
 #: Seed of the samples that :meth:`BaseSampler.score` draws. It is the same
 #: for every candidate of a search so that their scores are comparable.
@@ -19,22 +21,19 @@ SCORE_SEED = 0
 SCORE_MAX_SAMPLES = 1000
 
 
-def check_n_samples(n_samples, name="n_samples"):
-    """Raise a clear error unless ``n_samples`` is an int >= 1."""
-    if isinstance(n_samples, (bool, np.bool_)) or not isinstance(
-            n_samples, Integral) or n_samples < 1:
-        raise ValueError(
-            f"The {name!r} parameter must be an int >= 1. Got "
-            f"{n_samples!r} instead.")
-    return int(n_samples)
+def _fit_sample_class(sampler, X_class, n_new, fit_seed, sample_seed):
+    """Fit one class's clone and draw its new rows (a joblib task)."""
+    sampler.set_params(random_state=fit_seed)
+    return sampler.fit(X_class)._draw(n_new, check_random_state(sample_seed))
 
 
 class BaseSampler(BaseEstimator):
     """Common public methods of the samplers.
 
     ``sample``, ``iter_samples``, ``score`` and ``fit_resample`` validate
-    their inputs here; subclasses implement ``_iter_chunks(n_samples,
-    seeds)``, which yields float32 arrays.
+    their inputs here; subclasses implement ``_n_features()`` and
+    ``_iter_chunks(n_samples, seed)``, which yields float32 arrays whose
+    rows total at least ``n_samples``, all drawn from the int ``seed``.
     """
 
     _parameter_constraints: dict = {
@@ -65,8 +64,11 @@ class BaseSampler(BaseEstimator):
             The next chunk, shuffled within itself.
         """
         n_samples, rng = self._start(n_samples, random_state)
+        # The walks' seed first, then the order of the rows: sample draws
+        # in the same order, so one seed gives the same rows in both.
+        (seed,) = draw_seeds(rng, 1)
         yielded = 0
-        for chunk in self._iter_chunks(n_samples, rng):
+        for chunk in self._iter_chunks(n_samples, seed):
             chunk = chunk[: n_samples - yielded]
             yield chunk[rng.permutation(len(chunk))]
             yielded += len(chunk)
@@ -91,18 +93,28 @@ class BaseSampler(BaseEstimator):
             ``transform_output`` config asks for ``"pandas"``.
         """
         n_samples, rng = self._start(n_samples, random_state)
+        return self._wrap_output(self._draw(n_samples, rng))
+
+    def _draw(self, n_samples, rng, **chunk_params):
+        """``n_samples`` rows in random order, as a float32 array.
+
+        Draws the walks' seed from ``rng`` first and the order of the rows
+        second, as :meth:`iter_samples` does. ``chunk_params`` go to
+        ``_iter_chunks``.
+        """
+        (seed,) = draw_seeds(rng, 1)
         out = np.empty((n_samples, self._n_features()), dtype=np.float32)
         # Consecutive states of a walk are correlated: each chunk is
         # scattered to random rows of the output (one copy, no second pass).
         order = rng.permutation(n_samples)
         filled = 0
-        for chunk in self._iter_chunks(n_samples, rng):
+        for chunk in self._iter_chunks(n_samples, seed, **chunk_params):
             take = min(len(chunk), n_samples - filled)
             out[order[filled:filled + take]] = chunk[:take]
             filled += take
             if filled >= n_samples:
                 break
-        return self._wrap_output(out)
+        return out
 
     def set_output(self, *, transform=None):
         """Choose the container :meth:`sample` returns.
@@ -205,14 +217,25 @@ class BaseSampler(BaseEstimator):
         check_classification_targets(y)
         classes, counts = np.unique(y, return_counts=True)
         targets = self._resample_targets(classes, counts)
-        seeds = draw_seeds(self.random_state, len(classes))
+        # Two seeds per class, all distinct draws: one fits the class's
+        # clone, one draws its rows.
+        seeds = np.reshape(draw_seeds(self.random_state, 2 * len(classes)),
+                           (len(classes), 2))
+        jobs = [(label, targets.get(label, count) - count, fit_seed,
+                 sample_seed)
+                for label, count, (fit_seed, sample_seed)
+                in zip(classes, counts, seeds)
+                if targets.get(label, count) > count]
+        # Gaussian noise needs no parallel fits; the reinjection sampler
+        # has an n_jobs parameter for its per-class autoencoders.
+        new_rows = Parallel(n_jobs=getattr(self, "n_jobs", None))(
+            delayed(_fit_sample_class)(self._per_class_clone(),
+                                       X[y == label], n_new, int(fit_seed),
+                                       int(sample_seed))
+            for label, n_new, fit_seed, sample_seed in jobs)
         X_parts, y_parts = [X], [y]
-        for label, count, seed in zip(classes, counts, seeds):
-            n_new = targets.get(label, count) - count
-            if n_new <= 0:
-                continue
-            per_class = self._per_class_clone().fit(X[y == label])
-            X_parts.append(per_class.sample(n_new, random_state=seed))
+        for (label, n_new, _, _), rows in zip(jobs, new_rows):
+            X_parts.append(rows)
             y_parts.append(np.full(n_new, label, dtype=y.dtype))
         return np.concatenate(X_parts), np.concatenate(y_parts)
 

@@ -6,10 +6,8 @@ import numpy as np
 from sklearn.utils.validation import validate_data
 
 from ..utils._compat import Interval, _fit_context
-from ..utils._random import draw_seeds
+from ..utils._constants import CHUNK_ROWS
 from ._base import BaseSampler
-
-_CHUNK_ROWS = 65_536
 
 
 class GaussianNoiseSampler(BaseSampler):
@@ -88,11 +86,10 @@ class GaussianNoiseSampler(BaseSampler):
     def _n_features(self):
         return self.n_features_in_
 
-    def _iter_chunks(self, n_samples, rng):
-        (seed,) = draw_seeds(rng, 1)
+    def _iter_chunks(self, n_samples, seed):
         gen = np.random.default_rng(seed)
-        for start in range(0, n_samples, _CHUNK_ROWS):
-            n = min(_CHUNK_ROWS, n_samples - start)
+        for start in range(0, n_samples, CHUNK_ROWS):
+            n = min(CHUNK_ROWS, n_samples - start)
             chunk = gen.standard_normal((n, self.n_features_in_),
                                         dtype=np.float32)
             yield self.mean + self.std * chunk

@@ -1,0 +1,9 @@
+"""Constants shared by the autoencoders and the samplers."""
+
+#: The sampling ``lam`` used when nothing better is known: the default of
+#: :class:`~sklearn_reinject.ReinjectionSampler` and of ``default_lam()``
+#: for autoencoders that know no matched value.
+DEFAULT_LAM = 0.1
+#: Rows generated or labelled per block where a whole request would not
+#: fit in memory at once (ancestral samples, Gaussian noise, teacher labels).
+CHUNK_ROWS = 65_536

@@ -33,7 +33,33 @@ def _is_optimizer_class(obj):
     return isinstance(obj, type) and issubclass(obj, torch.optim.Optimizer)
 
 
-class BaseTorchMLP(BaseEstimator):
+class DeviceModuleMixin:
+    """Pickles hold ``module_`` on the CPU; loading puts it back on its device.
+
+    A model fitted on CUDA then loads and runs on a machine without CUDA
+    (on the CPU). For estimators with a torch ``module_`` and a
+    ``device_``.
+    """
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        module = state.get("module_")
+        if module is not None and any(
+                t.device.type != "cpu"
+                for t in [*module.parameters(), *module.buffers()]):
+            state["module_"] = copy.deepcopy(module).to("cpu")
+        if "device_" in state:
+            state["device_"] = str(state["device_"])
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "device_" in state:
+            self.device_ = available_device(state["device_"])
+            self.module_.to(self.device_)
+
+
+class BaseTorchMLP(DeviceModuleMixin, BaseEstimator):
     """Parameters, device handling, training and pickling shared by the MLPs.
 
     Subclasses implement ``_build_module(n_features)`` (on the meta device),
@@ -245,17 +271,4 @@ class BaseTorchMLP(BaseEstimator):
         net = state.pop("_net", None)
         if net is not None:
             state["_optimizer_state"] = to_cpu(net.optimizer_.state_dict())
-        module = state.get("module_")
-        if module is not None and next(module.parameters()).device.type != "cpu":
-            # Pickles never hold CUDA tensors, so they load anywhere.
-            state["module_"] = copy.deepcopy(module).to("cpu")
-        if "device_" in state:
-            state["device_"] = str(state["device_"])
         return state
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        if "device_" in state:
-            # A model fitted on CUDA runs on the CPU where CUDA is missing.
-            self.device_ = available_device(state["device_"])
-            self.module_.to(self.device_)

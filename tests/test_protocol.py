@@ -124,3 +124,19 @@ def test_autoencoders_reach_the_samplers_through_one_door():
              if "sampling" in line and "import" in line]
     assert doors == [("_base.py",
                       "from ..sampling import ReinjectionSampler")]
+
+
+@pytest.mark.parametrize("module", [
+    torch.nn.Sequential(torch.nn.Tanh()),
+    torch.nn.Sequential(torch.nn.Linear(2, 2)),
+], ids=["no parameters", "linear"])
+def test_adapter_pickles_and_samples_the_same(module):
+    import pickle
+
+    X = MIXTURE.sample(50, random_state=0)
+    ae = ModuleAutoencoder(module, lam=0.05).fit(X)
+    restored = pickle.loads(pickle.dumps(ae))
+    assert str(restored.device_) == str(ae.device_) == "cpu"
+    np.testing.assert_array_equal(
+        ReinjectionSampler(ae, lam=0.05, random_state=0).sample(20),
+        ReinjectionSampler(restored, lam=0.05, random_state=0).sample(20))

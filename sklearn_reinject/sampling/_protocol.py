@@ -15,6 +15,7 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import validate_data
 
+from .._base import DeviceModuleMixin
 from ..utils._compat import Interval, _fit_context
 from ..utils._device import resolve_device
 
@@ -80,7 +81,7 @@ def check_reinjectable(autoencoder):
     return autoencoder
 
 
-class ModuleAutoencoder(BaseEstimator):
+class ModuleAutoencoder(DeviceModuleMixin, BaseEstimator):
     """A torch autoencoder trained elsewhere, made sampleable by reinjection.
 
     Adapts any :class:`torch.nn.Module` whose ``forward`` maps a batch of
@@ -176,7 +177,7 @@ class ModuleAutoencoder(BaseEstimator):
                 "The 'module' parameter must map a batch of shape (n, "
                 f"{X.shape[1]}) to its reconstruction of the same shape. "
                 f"Got {got} for a batch of shape {(min(len(X), 2), X.shape[1])}.")
-        self.module_, self.device_ = module, device
+        self.module_, self.device_ = module, torch.device(device)
         self.data_min_, self.data_max_ = X.min(axis=0), X.max(axis=0)
         return self
 

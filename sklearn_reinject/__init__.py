@@ -8,7 +8,8 @@ original data.
 from .autoencoder import (ContractiveAutoencoder, DenoisingAutoencoder,
                           LossyAutoencoder, MultiScaleDenoisingAutoencoder,
                           VariationalAutoencoder)
-from .distillation import SoftTargetClassifier, SyntheticDistiller
+from .distillation import (PseudoRehearsalClassifier, SoftTargetClassifier,
+                           SyntheticDistiller)
 from .exceptions import (ChainDivergenceError, SamplingWarning,
                          TrainingDivergedError)
 from .sampling import (GaussianNoiseSampler, ModuleAutoencoder,
@@ -24,6 +25,7 @@ __all__ = [
     "LossyAutoencoder",
     "ModuleAutoencoder",
     "MultiScaleDenoisingAutoencoder",
+    "PseudoRehearsalClassifier",
     "ReinjectionSampler",
     "SamplingWarning",
     "SoftTargetClassifier",

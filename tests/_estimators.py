@@ -5,7 +5,7 @@ import torch
 from sklearn_reinject import (ContractiveAutoencoder, DenoisingAutoencoder,
                               GaussianNoiseSampler, VariationalAutoencoder,
                               LossyAutoencoder, MultiScaleDenoisingAutoencoder,
-                              ReinjectionSampler,
+                              PseudoRehearsalClassifier, ReinjectionSampler,
                               SoftTargetClassifier, SyntheticDistiller)
 
 from sklearn_reinject.sampling import ModuleAutoencoder
@@ -46,4 +46,9 @@ def all_estimators():
             sampler=ReinjectionSampler(small_autoencoder()),
             student=SoftTargetClassifier(hidden_layer_sizes=(16,), **FAST),
             n_samples=200, random_state=0),
+        PseudoRehearsalClassifier(
+            ReinjectionSampler(small_autoencoder(), n_steps=3, burn_in=1),
+            SoftTargetClassifier(hidden_layer_sizes=(16,),
+                                 **{**FAST, "max_epochs": 30}),
+            random_state=0),
     ]

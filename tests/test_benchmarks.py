@@ -169,3 +169,25 @@ def test_speed_benchmarks_code_paths(tmp_path):
     assert [(r["precision"], r["batch_size"]) for r in result["runs"]] == [
         ("float32", 128), ("bfloat16", 128)]
     assert all(r["ratio"] > 0 for r in result["runs"])
+
+
+@pytest.mark.filterwarnings("ignore::sklearn_reinject.SamplingWarning")
+def test_continual_split_mnist_code_path(mnist_available, tmp_path):
+    bench = _load_script("continual_split_mnist")
+    report = bench.main(["--profile", "smoke", "--device", "cpu",
+                         "--out", str(tmp_path)])
+    saved = json.loads((tmp_path / "continual.json").read_text())
+    assert set(saved["results"]) == {
+        "no replay (fine-tuning)", "Gaussian-noise replay",
+        "VAE replay (deep generative replay)",
+        "reinjection replay, DAE, lam=auto",
+        "reinjection replay, VAE prior, lam=auto",
+        "joint training (upper bound)"}
+    assert saved["settings"] == report["settings"]
+    for name, runs in saved["results"].items():
+        assert len(runs) == 1
+        assert 0.0 <= runs[0]["accuracy"] <= 1.0
+        assert len(runs[0]["per_task"]) == 5
+        if name != "joint training (upper bound)":
+            assert len(runs[0]["curve"]) == 5
+    assert "| method |" in (tmp_path / "continual.md").read_text()

@@ -120,3 +120,4 @@ def test_lam_auto_with_walks_from_the_data(data):
                                  init="data", random_state=0).fit(data)
     assert sampler.lam_ in sampler.lam_grid_
     assert sampler.sample(5).shape == (5, 5)
+

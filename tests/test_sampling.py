@@ -560,3 +560,13 @@ def test_auto_lam_needs_rows_to_hold_out():
     with pytest.raises(ValueError, match="lam=.auto.*n_samples = 2"):
         ReinjectionSampler(DenoisingAutoencoder(max_epochs=1, device="cpu"),
                            lam="auto").fit(X)
+
+
+def test_pandas_output_names_the_columns_of_a_prefit_autoencoder():
+    pd = pytest.importorskip("pandas")
+    X = np.random.RandomState(0).rand(60, 5).astype(np.float32)
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(5)])
+    ae = small_autoencoder().fit(frame)
+    sampler = ReinjectionSampler(ae, random_state=0).set_output(
+        transform="pandas")
+    assert list(sampler.sample(3).columns) == list(frame.columns)

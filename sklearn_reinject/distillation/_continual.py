@@ -6,30 +6,20 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin
 from sklearn.base import clone
 from sklearn.utils import check_random_state
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
 from ..autoencoder import DenoisingAutoencoder
 from ..sampling import ReinjectionSampler
 from ..utils._compat import HasMethods, Interval, StrOptions, _fit_context
 from ..utils._constants import CHUNK_ROWS
 from ..utils._random import draw_seeds
+from ._delegate import InnerClassifierMixin
 from ._distiller import _with_seed
 from ._student import SoftTargetClassifier
 
 #: Seeds drawn per task: classifier, generator, replay samples, shuffling.
 _SEEDS_PER_TASK = 4
-
-
-def _classifier_has(attr):
-    def check(self):
-        est = self.classifier_ if hasattr(self, "classifier_") else (
-            self.classifier if self.classifier is not None
-            else SoftTargetClassifier())
-        return hasattr(est, attr)
-
-    return check
 
 
 def _set_device(estimator, device):
@@ -41,8 +31,8 @@ def _set_device(estimator, device):
     return estimator.set_params(**{k: device for k in keys})
 
 
-class PseudoRehearsalClassifier(MetaEstimatorMixin, ClassifierMixin,
-                                BaseEstimator):
+class PseudoRehearsalClassifier(InnerClassifierMixin, MetaEstimatorMixin,
+                                ClassifierMixin, BaseEstimator):
     """Learn new classes without the old data, by pseudo-rehearsal.
 
     Each call of :meth:`partial_fit` is a new task, typically new classes
@@ -365,44 +355,6 @@ class PseudoRehearsalClassifier(MetaEstimatorMixin, ClassifierMixin,
         self._log(f"refitting the shared generator on {len(X)} rows and "
                   f"{len(X_self)} of its own samples")
         self.generators_[0] = new.fit(np.concatenate([X, X_self]))
-
-    # -- prediction ----------------------------------------------------------
-    def _validated(self, X):
-        check_is_fitted(self)
-        return validate_data(self, X, dtype=np.float32, reset=False)
-
-    def predict(self, X):
-        """Predict classes with the classifier.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Data.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predicted labels.
-        """
-        X = self._validated(X)
-        return self.classifier_.predict(X)
-
-    @available_if(_classifier_has("predict_proba"))
-    def predict_proba(self, X):
-        """Class probabilities from the classifier.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Data.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Probabilities in ``classes_`` order.
-        """
-        X = self._validated(X)
-        return self.classifier_.predict_proba(X)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

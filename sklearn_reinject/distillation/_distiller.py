@@ -5,27 +5,17 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin
 from sklearn.base import clone
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
 from ..autoencoder import DenoisingAutoencoder
 from ..sampling import ReinjectionSampler
 from ..utils._compat import HasMethods, Interval, _fit_context
 from ..utils._constants import CHUNK_ROWS
 from ..utils._random import draw_seeds
+from ._delegate import InnerClassifierMixin
 from ._student import SoftTargetClassifier
 
-
-
-def _student_has(attr):
-    def check(self):
-        est = self.student_ if hasattr(self, "student_") else (
-            self.student if self.student is not None
-            else SoftTargetClassifier())
-        return hasattr(est, attr)
-
-    return check
 
 
 def _with_seed(estimator, seed):
@@ -46,7 +36,8 @@ def tempered(proba, temperature):
     return p / p.sum(axis=1, keepdims=True)
 
 
-class SyntheticDistiller(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
+class SyntheticDistiller(InnerClassifierMixin, MetaEstimatorMixin,
+                         ClassifierMixin, BaseEstimator):
     """Train a student classifier on synthetic data labelled by a teacher.
 
     ``fit(X, y)``:
@@ -157,6 +148,9 @@ class SyntheticDistiller(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self.soft_labels = soft_labels
         self.temperature = temperature
         self.random_state = random_state
+
+    _inner_param = "student"
+    _inner_fitted = "student_"
 
     #: What ``None`` means for each component.
     _DEFAULT_COMPONENTS = {
@@ -271,57 +265,3 @@ class SyntheticDistiller(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             raise ValueError("The teacher's predict_proba returned NaN or "
                              "inf on synthetic samples.")
         return proba
-
-    def _validated(self, X):
-        check_is_fitted(self)
-        return validate_data(self, X, dtype=np.float32, reset=False)
-
-    def predict(self, X):
-        """Predict classes with the student.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Data.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            The student's predictions.
-        """
-        X = self._validated(X)
-        return self.student_.predict(X)
-
-    @available_if(_student_has("predict_proba"))
-    def predict_proba(self, X):
-        """Class probabilities from the student.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Data.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            The student's probabilities, in ``classes_`` order.
-        """
-        X = self._validated(X)
-        return self.student_.predict_proba(X)
-
-    @available_if(_student_has("predict_log_proba"))
-    def predict_log_proba(self, X):
-        """Log class probabilities from the student.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Data.
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-            The student's log-probabilities.
-        """
-        X = self._validated(X)
-        return self.student_.predict_log_proba(X)

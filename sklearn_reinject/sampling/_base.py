@@ -84,6 +84,8 @@ class BaseSampler(BaseEstimator):
             Number of samples to generate.
         random_state : int, RandomState instance or None, default=None
             Seed for this call; ``None`` uses the ``random_state`` parameter.
+            :meth:`iter_samples` with the same seed yields the same rows,
+            in another order.
 
         Returns
         -------
@@ -142,7 +144,10 @@ class BaseSampler(BaseEstimator):
         return self
 
     def _feature_names(self):
-        for owner in (self, getattr(self, "autoencoder_", None)):
+        # A sampler around a fitted autoencoder samples without fit: the
+        # autoencoder then knows the names.
+        fitted = getattr(self, "_fitted_autoencoder", lambda: None)()
+        for owner in (self, fitted):
             names = getattr(owner, "feature_names_in_", None)
             if names is not None:
                 return list(names)

@@ -181,7 +181,9 @@ def test_continual_split_mnist_code_path(mnist_available, tmp_path):
         "no replay (fine-tuning)", "Gaussian-noise replay",
         "VAE replay (deep generative replay)",
         "reinjection replay, DAE, lam=auto",
+        "reinjection replay, DAE, lam=auto, mean output",
         "reinjection replay, VAE prior, lam=auto",
+        "reinjection replay, VAE prior, lam=auto, shared memory",
         "joint training (upper bound)"}
     assert saved["settings"] == report["settings"]
     for name, runs in saved["results"].items():

@@ -131,3 +131,13 @@ def test_fit_is_one_task_and_forgets_earlier_calls(split_digits):
     model.fit(X_train, y_train)
     assert model.n_tasks_ == 1 and len(model.generators_) == 1
     assert model.score(X_test, y_test) > 0.9
+
+
+def test_verbose_reports_the_steps_of_each_task(split_digits, capsys):
+    model = _two_tasks(_model(verbose=1), split_digits)
+    out = capsys.readouterr().out
+    assert "[PseudoRehearsalClassifier] task 1: training the classifier" \
+        in out
+    assert "task 2: replaying" in out and "task 2: fitting the generator" \
+        in out
+    assert model.n_tasks_ == 2

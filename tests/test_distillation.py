@@ -261,3 +261,21 @@ def test_default_components_take_nested_parameters(digits):
             **{f"sampler__autoencoder__{k}": v for k, v in tiny.items()}),
         {"sampler__lam": [0.01, 0.02]}, cv=2).fit(X_train, y_train)
     assert search.best_estimator_.sampler_.lam in (0.01, 0.02)
+
+
+def test_verbose_reports_each_step_on_its_own_line(digits, teacher, dae,
+                                                   capsys):
+    X_train, _, y_train, _ = digits
+    SyntheticDistiller(FrozenEstimator(teacher), ReinjectionSampler(
+        FrozenEstimator(dae)), mlp(max_epochs=2), n_samples=300,
+        random_state=0, verbose=1).fit(X_train, y_train)
+    lines = capsys.readouterr().out.splitlines()
+    steps = ["fitting the teacher", "fitting the sampler", "sampling 300",
+             "labelling", "fitting the student on 300", "done"]
+    assert len(lines) == len(steps)
+    for line, step in zip(lines, steps):
+        assert line.startswith("[SyntheticDistiller] [") and step in line
+    SyntheticDistiller(FrozenEstimator(teacher), ReinjectionSampler(
+        FrozenEstimator(dae)), mlp(max_epochs=2), n_samples=300,
+        random_state=0).fit(X_train, y_train)
+    assert capsys.readouterr().out == ""

@@ -198,11 +198,6 @@ class PseudoRehearsalClassifier(InnerClassifierMixin, MetaEstimatorMixin,
         return self.replay_labels == "soft" and getattr(
             self.classifier_, "_accepts_soft_targets", False)
 
-    def _log(self, message):
-        if self.verbose:
-            print(f"[PseudoRehearsalClassifier] task {self.n_tasks_ + 1}: "
-                  f"{message}", flush=True)
-
     # -- fitting -------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y):
@@ -299,7 +294,7 @@ class PseudoRehearsalClassifier(InnerClassifierMixin, MetaEstimatorMixin,
             X_old = np.asarray(self.generators_[0].sample(
                 n_per_task * self.n_tasks_, random_state=seeds[0]),
                 dtype=np.float32)
-        self._log(f"replaying {len(X_old)} pseudo-items of "
+        self._log(f"task {self.n_tasks_ + 1}: replaying {len(X_old)} pseudo-items of "
                   f"{self.n_tasks_} earlier task(s)")
         return X_old, self._label(X_old)
 
@@ -323,7 +318,7 @@ class PseudoRehearsalClassifier(InnerClassifierMixin, MetaEstimatorMixin,
         X_mix, Y_mix = X_mix[order], Y_mix[order]
         soft = self._soft()
         target = Y_mix if soft else self.classes_[Y_mix.argmax(axis=1)]
-        self._log(f"training the classifier on {len(X)} new rows and "
+        self._log(f"task {self.n_tasks_ + 1}: training the classifier on {len(X)} new rows and "
                   f"{len(X_old)} pseudo-items")
         for epoch in range(self._epochs()):
             kwargs = {"classes": self.classes_} if first and epoch == 0 \
@@ -334,7 +329,7 @@ class PseudoRehearsalClassifier(InnerClassifierMixin, MetaEstimatorMixin,
         """Fit this task's generator (or refresh the shared one)."""
         new = _set_device(_with_seed(clone(generator), gen_seed), self.device)
         if self.memory == "per_task" or not self.generators_:
-            self._log(f"fitting the generator on {len(X)} rows")
+            self._log(f"task {self.n_tasks_ + 1}: fitting the generator on {len(X)} rows")
             self.generators_.append(new.fit(X))
             return
         # The shared memory rehearses itself: its own samples of the
@@ -352,7 +347,7 @@ class PseudoRehearsalClassifier(InnerClassifierMixin, MetaEstimatorMixin,
                      getattr(owner, "data_max_", None))
         if low is not None and high is not None:
             X_self = np.clip(X_self, low, high)
-        self._log(f"refitting the shared generator on {len(X)} rows and "
+        self._log(f"task {self.n_tasks_ + 1}: refitting the shared generator on {len(X)} rows and "
                   f"{len(X_self)} of its own samples")
         self.generators_[0] = new.fit(np.concatenate([X, X_self]))
 

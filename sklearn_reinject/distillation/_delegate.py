@@ -1,4 +1,4 @@
-"""Prediction by the classifier a meta-estimator has trained."""
+"""Prediction by the classifier a meta-estimator has trained, and its log."""
 
 import numpy as np
 from sklearn.utils.metaestimators import available_if
@@ -29,6 +29,11 @@ class InnerClassifierMixin:
 
     _inner_param = "classifier"
     _inner_fitted = "classifier_"
+
+    def _log(self, message):
+        """Print one progress line, when ``verbose`` asks for it."""
+        if self.verbose:
+            print(f"[{type(self).__name__}] {message}", flush=True)
 
     def _validated(self, X):
         check_is_fitted(self)

@@ -1,5 +1,6 @@
 """SyntheticDistiller: a student that learns from synthetic samples only."""
 
+import time
 from numbers import Integral, Real
 
 import numpy as np
@@ -79,6 +80,10 @@ class SyntheticDistiller(InnerClassifierMixin, MetaEstimatorMixin,
     random_state : int, RandomState instance or None, default=None
         Seeds the synthetic samples and every clone whose own
         ``random_state`` is None.
+    verbose : int, default=0
+        If positive, print a line as each step starts (teacher, sampler,
+        sampling, labelling, student) with the time since ``fit`` began.
+        The components print only what their own ``verbose`` asks for.
 
     Attributes
     ----------
@@ -136,11 +141,12 @@ class SyntheticDistiller(InnerClassifierMixin, MetaEstimatorMixin,
         "soft_labels": ["boolean"],
         "temperature": [Interval(Real, 0, None, closed="neither")],
         "random_state": ["random_state"],
+        "verbose": ["verbose"],
     }
 
     def __init__(self, teacher=None, sampler=None, student=None, *,
                  n_samples=10_000, soft_labels=True, temperature=1.0,
-                 random_state=None):
+                 random_state=None, verbose=0):
         self.teacher = teacher
         self.sampler = sampler
         self.student = student
@@ -148,6 +154,7 @@ class SyntheticDistiller(InnerClassifierMixin, MetaEstimatorMixin,
         self.soft_labels = soft_labels
         self.temperature = temperature
         self.random_state = random_state
+        self.verbose = verbose
 
     _inner_param = "student"
     _inner_fitted = "student_"
@@ -221,12 +228,21 @@ class SyntheticDistiller(InnerClassifierMixin, MetaEstimatorMixin,
                 "soft_labels=False to use its predict.")
         t_seed, s_seed, st_seed, sample_seed = draw_seeds(self.random_state, 4)
 
+        start = time.perf_counter()
+
+        def step(message):
+            self._log(f"[{time.perf_counter() - start:6.1f}s] {message}")
+
+        step(f"fitting the teacher on {len(X)} rows")
         self.teacher_ = _with_seed(clone(teacher), t_seed).fit(X, y)
+        step("fitting the sampler")
         # y is passed as None, positionally: FrozenEstimator.fit requires it.
         self.sampler_ = _with_seed(clone(sampler), s_seed).fit(X, None)
+        step(f"sampling {self.n_samples} synthetic rows")
         X_syn = np.asarray(self.sampler_.sample(self.n_samples,
                                                 random_state=sample_seed),
                            dtype=np.float32)
+        step("labelling them with the teacher")
         teacher_classes = np.asarray(self.teacher_.classes_)
         if hasattr(self.teacher_, "predict_proba"):
             proba = self._label(X_syn)
@@ -238,6 +254,7 @@ class SyntheticDistiller(InnerClassifierMixin, MetaEstimatorMixin,
         self.synthetic_class_balance_ = np.bincount(
             top, minlength=len(teacher_classes)) / len(top)
 
+        step(f"fitting the student on {len(X_syn)} synthetic rows")
         self.student_ = _with_seed(clone(student), st_seed)
         if self.soft_labels and getattr(self.student_,
                                         "_accepts_soft_targets", False):
@@ -255,6 +272,7 @@ class SyntheticDistiller(InnerClassifierMixin, MetaEstimatorMixin,
                     "its 'lam' or use a soft-target student.")
             self.student_.fit(X_syn, y_syn)
         self.classes_ = self.student_.classes_
+        step("done")
         return self
 
     def _label(self, X_syn):

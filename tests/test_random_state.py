@@ -121,3 +121,33 @@ def test_lam_auto_with_walks_from_the_data(data):
     assert sampler.lam_ in sampler.lam_grid_
     assert sampler.sample(5).shape == (5, 5)
 
+
+
+def test_fit_resample_returns_the_containers_it_was_given(data):
+    pd = pytest.importorskip("pandas")
+    X, y = _imbalanced(data)
+    frame = pd.DataFrame(X.astype(np.float64),
+                         columns=[f"f{i}" for i in range(5)])
+    labels = pd.Series(y, name="target")
+    sampler = ReinjectionSampler(small_autoencoder(), random_state=0)
+    X_res, y_res = sampler.fit_resample(frame, labels)
+    assert isinstance(X_res, pd.DataFrame) and isinstance(y_res, pd.Series)
+    assert list(X_res.columns) == list(frame.columns)
+    assert (X_res.dtypes == np.float64).all() and y_res.name == "target"
+    assert y_res.dtype == labels.dtype and len(X_res) == 3 * 120
+    X_arr, y_arr = sampler.fit_resample(X, y)
+    assert isinstance(X_arr, np.ndarray) and isinstance(y_arr, np.ndarray)
+    np.testing.assert_allclose(X_res.to_numpy(), X_arr, atol=1e-6)
+
+
+def test_fit_resample_keeps_synthetic_values_of_integer_columns(data):
+    pd = pytest.importorskip("pandas")
+    X, y = _imbalanced(data)
+    frame = pd.DataFrame((X * 10).round().astype(np.int64),
+                         columns=list("abcde"))
+    X_res, _ = ReinjectionSampler(small_autoencoder(),
+                                  random_state=0).fit_resample(frame, y)
+    assert (X_res.dtypes == np.float32).all()
+    # The synthetic rows are not rounded to integers.
+    assert not np.allclose(X_res.to_numpy()[len(X):],
+                           X_res.to_numpy()[len(X):].round())

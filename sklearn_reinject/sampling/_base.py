@@ -21,6 +21,22 @@ SCORE_SEED = 0
 SCORE_MAX_SAMPLES = 1000
 
 
+def _like(X_res, y_res, X_in, y_in):
+    """``X_res`` and ``y_res`` as the containers that came in."""
+    if hasattr(X_in, "columns") and hasattr(X_in, "dtypes"):
+        import pandas as pd
+
+        # Float columns get their dtype back; others stay float32, since
+        # synthetic values of an integer column are not integers.
+        floats = {c: t for c, t in X_in.dtypes.items() if t.kind == "f"}
+        X_res = pd.DataFrame(X_res, columns=X_in.columns).astype(floats)
+    if hasattr(y_in, "name") and hasattr(y_in, "dtype"):
+        import pandas as pd
+
+        y_res = pd.Series(y_res, name=y_in.name).astype(y_in.dtype)
+    return X_res, y_res
+
+
 def _fit_sample_class(sampler, X_class, n_new, fit_seed, sample_seed):
     """Fit one class's clone and draw its new rows (a joblib task)."""
     sampler.set_params(random_state=fit_seed)
@@ -213,11 +229,16 @@ class BaseSampler(BaseEstimator):
         Returns
         -------
         X_resampled : ndarray of shape (n_samples_new, n_features)
-            ``X`` followed by the synthetic rows.
+            ``X`` followed by the synthetic rows; a DataFrame with the
+            columns of ``X`` when ``X`` is one, as imbalanced-learn's
+            samplers return (float columns keep their dtype, others are
+            float32: synthetic values are not integers).
         y_resampled : ndarray of shape (n_samples_new,)
-            The labels of those rows.
+            The labels of those rows; a Series with the name and dtype of
+            ``y`` when ``y`` is one.
         """
         self._validate_params()
+        X_in, y_in = X, y
         X, y = validate_data(self, X, y, dtype=np.float32, reset=True)
         check_classification_targets(y)
         classes, counts = np.unique(y, return_counts=True)
@@ -242,7 +263,8 @@ class BaseSampler(BaseEstimator):
         for (label, n_new, _, _), rows in zip(jobs, new_rows):
             X_parts.append(rows)
             y_parts.append(np.full(n_new, label, dtype=y.dtype))
-        return np.concatenate(X_parts), np.concatenate(y_parts)
+        return _like(np.concatenate(X_parts), np.concatenate(y_parts),
+                     X_in, y_in)
 
     def _resample_targets(self, classes, counts):
         if self.sampling_strategy == "auto":

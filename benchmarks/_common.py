@@ -24,6 +24,16 @@ def versions(device):
     return info
 
 
+def make_log():
+    """``log(msg)``: print ``msg`` after the seconds since this call."""
+    start = time.perf_counter()
+
+    def log(msg):
+        print(f"[{time.perf_counter() - start:7.1f}s] {msg}", flush=True)
+
+    return log
+
+
 def timed(fn, device, repeat=3):
     """Best wall time of ``repeat`` calls (after one warm-up call)."""
     fn()

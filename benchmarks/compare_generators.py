@@ -34,7 +34,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import versions  # noqa: E402
+from _common import make_log, versions  # noqa: E402
 from reproduce_table1 import AUTOENCODERS, make_autoencoder  # noqa: E402
 
 PROFILES = {
@@ -234,9 +234,7 @@ def run(args):
             ep[key] = getattr(args, key)
     device = str(resolve_device(args.device))
     start = time.perf_counter()
-
-    def log(msg):
-        print(f"[{time.perf_counter() - start:7.1f}s] {msg}", flush=True)
+    log = make_log()
 
     X_train, y_train, X_test, y_test = load_mnist(args.data_home,
                                                   return_X_y=True)

@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import markdown_table, versions  # noqa: E402
+from _common import markdown_table, make_log, versions  # noqa: E402
 
 TASKS = [(0, 1), (2, 3), (4, 5), (6, 7), (8, 9)]
 BATCH = 128
@@ -73,7 +73,7 @@ def task_data(X, y, rows_per_task, seed):
 
 
 def generators(settings, device, seed, noise_moments):
-    """The generator of each replay row (unfitted; cloned per task)."""
+    """Each replay row's generator (unfitted) and its ``memory``."""
     from sklearn_reinject import (DenoisingAutoencoder, GaussianNoiseSampler,
                                   ReinjectionSampler, VariationalAutoencoder)
 
@@ -85,7 +85,7 @@ def generators(settings, device, seed, noise_moments):
             batch_size=BATCH, device=device, random_state=seed)
 
     mean, std = noise_moments
-    return {
+    rows = {
         "Gaussian-noise replay": GaussianNoiseSampler(mean=mean, std=std),
         "VAE replay (deep generative replay)": vae(),
         "reinjection replay, DAE, lam=auto": ReinjectionSampler(
@@ -114,6 +114,8 @@ def generators(settings, device, seed, noise_moments):
             vae(), lam="auto", init="prior", n_steps=3, burn_in=0,
             random_state=seed),
     }
+    return {name: (gen, "shared" if name == SHARED else "per_task")
+            for name, gen in rows.items()}
 
 
 def classifier(device, seed):
@@ -133,14 +135,13 @@ def task_accuracies(model, tests):
     return [float(model.score(X, y)) for X, y in tests]
 
 
-def run_incremental(name, generator, replay_ratio, tasks, tests, settings,
-                    device, seed, log):
+def run_incremental(name, generator, replay_ratio, memory, tasks, tests,
+                    settings, device, seed, log):
     from sklearn_reinject import PseudoRehearsalClassifier
 
     model = PseudoRehearsalClassifier(
         generator, classifier(device, seed), replay_ratio=replay_ratio,
-        memory="shared" if name == SHARED else "per_task",
-        random_state=seed)
+        memory=memory, random_state=seed)
     curve = []
     t0 = time.perf_counter()
     for t, (X, y) in enumerate(tasks):
@@ -175,9 +176,7 @@ def run(args):
     settings = PROFILES[args.profile]
     device = str(resolve_device(args.device))
     start = time.perf_counter()
-
-    def log(msg):
-        print(f"[{time.perf_counter() - start:7.1f}s] {msg}", flush=True)
+    log = make_log()
 
     X_train, y_train, X_test, y_test = load_mnist(args.data_home,
                                                   return_X_y=True)
@@ -188,14 +187,14 @@ def run(args):
         tasks = task_data(X_train, y_train, settings["rows_per_task"], seed)
         first = tasks[0][0]
         moments = (float(first.mean()), float(first.std()))
-        runs = {"no replay (fine-tuning)": (None, 0.0)}
-        runs.update({name: (gen, 1.0) for name, gen in
+        runs = {"no replay (fine-tuning)": (None, 0.0, "per_task")}
+        runs.update({name: (gen, 1.0, memory) for name, (gen, memory) in
                      generators(settings, device, seed, moments).items()})
-        for name, (gen, ratio) in runs.items():
+        for name, (gen, ratio, memory) in runs.items():
             if args.rows is None or name in args.rows:
                 results.setdefault(name, []).append(run_incremental(
-                    name, gen, ratio, tasks, tests, settings, device, seed,
-                    log))
+                    name, gen, ratio, memory, tasks, tests, settings, device,
+                    seed, log))
         if args.rows is None or JOINT in args.rows:
             results.setdefault(JOINT, []).append(
                 run_joint(tasks, tests, settings, device, seed, log))

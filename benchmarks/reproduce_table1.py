@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import versions  # noqa: E402
+from _common import make_log, versions  # noqa: E402
 
 PAPER = {
     "random generator": 0.925,
@@ -171,6 +171,7 @@ def run(args):
     settings = settings_from(args)
     device = str(resolve_device(args.device))
     start = time.perf_counter()
+    log = make_log()
     X_train, y_train, X_test, y_test = load_mnist(args.data_home,
                                                   return_X_y=True)
     X_train, y_train = X_train[:args.n_train], y_train[:args.n_train]
@@ -180,9 +181,6 @@ def run(args):
                      draw_seeds(args.seed, 3 + len(AUTOENCODERS))))
     settings["seeds"] = seeds
     results = {}
-
-    def log(msg):
-        print(f"[{time.perf_counter() - start:7.1f}s] {msg}", flush=True)
 
     t0 = time.perf_counter()
     teacher = SoftTargetClassifier(

@@ -35,9 +35,11 @@ class InnerClassifierMixin:
         if self.verbose:
             print(f"[{type(self).__name__}] {message}", flush=True)
 
-    def _validated(self, X):
+    def _fitted_inner(self, X):
+        """The trained classifier and ``X`` validated for it."""
         check_is_fitted(self)
-        return validate_data(self, X, dtype=np.float32, reset=False)
+        X = validate_data(self, X, dtype=np.float32, reset=False)
+        return getattr(self, self._inner_fitted), X
 
     def predict(self, X):
         """Predict classes with the trained classifier.
@@ -52,8 +54,8 @@ class InnerClassifierMixin:
         y_pred : ndarray of shape (n_samples,)
             Predicted labels.
         """
-        X = self._validated(X)
-        return getattr(self, self._inner_fitted).predict(X)
+        inner, X = self._fitted_inner(X)
+        return inner.predict(X)
 
     @available_if(_inner_has("predict_proba"))
     def predict_proba(self, X):
@@ -69,8 +71,8 @@ class InnerClassifierMixin:
         proba : ndarray of shape (n_samples, n_classes)
             Probabilities, in ``classes_`` order.
         """
-        X = self._validated(X)
-        return getattr(self, self._inner_fitted).predict_proba(X)
+        inner, X = self._fitted_inner(X)
+        return inner.predict_proba(X)
 
     @available_if(_inner_has("predict_log_proba"))
     def predict_log_proba(self, X):
@@ -86,5 +88,5 @@ class InnerClassifierMixin:
         log_proba : ndarray of shape (n_samples, n_classes)
             Log-probabilities, in ``classes_`` order.
         """
-        X = self._validated(X)
-        return getattr(self, self._inner_fitted).predict_log_proba(X)
+        inner, X = self._fitted_inner(X)
+        return inner.predict_log_proba(X)

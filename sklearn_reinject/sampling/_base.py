@@ -1,18 +1,20 @@
 """Base class of the samplers: validation, random state, output format."""
 
-from numbers import Integral
+from dataclasses import dataclass, field
+from numbers import Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, clone
-from sklearn.utils import check_random_state
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, clone
+from sklearn.utils import InputTags, Tags, check_random_state
 from sklearn.utils.parallel import Parallel, delayed
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..metrics import median_heuristic, mmd2_unbiased
-from ..utils._compat import StrOptions
+from ..utils._compat import Interval, StrOptions
 from ..utils._random import draw_seeds
 from ..utils._validation import check_n_samples
+from ._strategy import (STRATEGY_NAMES, as_given, check_resampling_target,
+                        dense_input, resolve_sampling_strategy)
 
 #: Seed of the samples that :meth:`BaseSampler.score` draws. It is the same
 #: for every candidate of a search so that their scores are comparable.
@@ -21,20 +23,33 @@ SCORE_SEED = 0
 SCORE_MAX_SAMPLES = 1000
 
 
-def _like(X_res, y_res, X_in, y_in):
-    """``X_res`` and ``y_res`` as the containers that came in."""
-    if hasattr(X_in, "columns") and hasattr(X_in, "dtypes"):
-        import pandas as pd
+@dataclass(slots=True)
+class SamplerTags:
+    """imbalanced-learn's sampler tags (``imblearn.utils._tags``).
 
-        # Float columns get their dtype back; others stay float32, since
-        # synthetic values of an integer column are not integers.
-        floats = {c: t for c, t in X_in.dtypes.items() if t.kind == "f"}
-        X_res = pd.DataFrame(X_res, columns=X_in.columns).astype(floats)
-    if hasattr(y_in, "name") and hasattr(y_in, "dtype"):
-        import pandas as pd
+    Parameters
+    ----------
+    sample_indices : bool, default=False
+        Whether ``fit_resample`` records the indices of the rows it kept
+        (``sample_indices_``); an over-sampler adding synthetic rows has
+        none to record.
+    """
 
-        y_res = pd.Series(y_res, name=y_in.name).astype(y_in.dtype)
-    return X_res, y_res
+    sample_indices: bool = False
+
+
+@dataclass(slots=True)
+class SamplerInputTags(InputTags):
+    """scikit-learn's input tags plus imbalanced-learn's ``dataframe``."""
+
+    dataframe: bool = False
+
+
+@dataclass(slots=True)
+class SamplerEstimatorTags(Tags):
+    """scikit-learn's tags plus ``sampler_tags``, as imbalanced-learn reads."""
+
+    sampler_tags: SamplerTags = field(default_factory=SamplerTags)
 
 
 def _fit_sample_class(sampler, X_class, n_new, fit_seed, sample_seed):
@@ -53,7 +68,9 @@ class BaseSampler(BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "sampling_strategy": [StrOptions({"auto"}), dict],
+        "sampling_strategy": [Interval(Real, 0, 1, closed="right"),
+                              StrOptions(set(STRATEGY_NAMES)), dict,
+                              callable],
         "random_state": ["random_state"],
     }
 
@@ -159,16 +176,6 @@ class BaseSampler(BaseEstimator):
         self._sample_output = transform
         return self
 
-    def _feature_names(self):
-        # A sampler around a fitted autoencoder samples without fit: the
-        # autoencoder then knows the names.
-        fitted = getattr(self, "_fitted_autoencoder", lambda: None)()
-        for owner in (self, fitted):
-            names = getattr(owner, "feature_names_in_", None)
-            if names is not None:
-                return list(names)
-        return [f"x{i}" for i in range(self._n_features())]
-
     def _wrap_output(self, out):
         from sklearn import get_config
 
@@ -178,7 +185,7 @@ class BaseSampler(BaseEstimator):
             return out
         import pandas as pd
 
-        return pd.DataFrame(out, columns=self._feature_names())
+        return pd.DataFrame(out, columns=self.get_feature_names_out())
 
     def score(self, X, y=None):
         """Minus the squared MMD between samples and real data (higher is better).
@@ -215,43 +222,47 @@ class BaseSampler(BaseEstimator):
         """Oversample classes with synthetic rows, as imbalanced-learn does.
 
         One clone of this sampler is fitted on each class to be resampled
-        and draws that class's new rows. ``sampling_strategy="auto"`` brings
-        every class up to the size of the largest; a dict maps class labels
-        to their target counts.
+        and draws that class's new rows; the original rows come first,
+        unchanged. Nothing of ``X`` is kept on the sampler: the per-class
+        clones are discarded.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Data.
+            Data: an array, a list of rows or a DataFrame (pandas sparse
+            columns are densified to generate rows and given back their
+            sparse dtype). Sparse matrices are refused: synthetic rows are
+            dense.
         y : array-like of shape (n_samples,)
-            Class labels.
+            Class labels; a column vector or a one-vs-all indicator matrix
+            (one 1 per row) are accepted, as imbalanced-learn does.
 
         Returns
         -------
-        X_resampled : ndarray of shape (n_samples_new, n_features)
-            ``X`` followed by the synthetic rows; a DataFrame with the
-            columns of ``X`` when ``X`` is one, as imbalanced-learn's
-            samplers return (float columns keep their dtype, others are
-            float32: synthetic values are not integers).
-        y_resampled : ndarray of shape (n_samples_new,)
-            The labels of those rows; a Series with the name and dtype of
-            ``y`` when ``y`` is one.
+        X_resampled : array-like of shape (n_samples_new, n_features)
+            ``X`` followed by the synthetic rows, in the container of ``X``:
+            an array of the dtype of ``X`` (float64 for integer input), a
+            list, or a DataFrame with the columns of ``X`` (float columns
+            keep their dtype, others are float32: synthetic values are not
+            integers).
+        y_resampled : array-like of shape (n_samples_new,)
+            The labels of those rows, in the container and dtype of ``y``.
         """
         self._validate_params()
         X_in, y_in = X, y
-        X, y = validate_data(self, X, y, dtype=np.float32, reset=True)
-        check_classification_targets(y)
-        classes, counts = np.unique(y, return_counts=True)
-        targets = self._resample_targets(classes, counts)
+        y, one_vs_all = check_resampling_target(y)
+        X, y = validate_data(self, dense_input(X), y,
+                             dtype=(np.float64, np.float32), reset=True)
+        self.sampling_strategy_ = resolve_sampling_strategy(
+            self.sampling_strategy, y)
+        classes = list(self.sampling_strategy_)
         # Two seeds per class, all distinct draws: one fits the class's
-        # clone, one draws its rows.
-        seeds = np.reshape(draw_seeds(self.random_state, 2 * len(classes)),
-                           (len(classes), 2))
-        jobs = [(label, targets.get(label, count) - count, fit_seed,
-                 sample_seed)
-                for label, count, (fit_seed, sample_seed)
-                in zip(classes, counts, seeds)
-                if targets.get(label, count) > count]
+        # clone, one draws its rows. They are drawn for every class of y,
+        # so that a class's rows do not depend on which others are asked.
+        seeds = dict(zip(np.unique(y).tolist(), np.reshape(
+            draw_seeds(self.random_state, 2 * len(np.unique(y))), (-1, 2))))
+        jobs = [(label, self.sampling_strategy_[label], *seeds[label])
+                for label in classes if self.sampling_strategy_[label] > 0]
         # Gaussian noise needs no parallel fits; the reinjection sampler
         # has an n_jobs parameter for its per-class autoencoders.
         new_rows = Parallel(n_jobs=getattr(self, "n_jobs", None))(
@@ -261,40 +272,48 @@ class BaseSampler(BaseEstimator):
             for label, n_new, fit_seed, sample_seed in jobs)
         X_parts, y_parts = [X], [y]
         for (label, n_new, _, _), rows in zip(jobs, new_rows):
-            X_parts.append(rows)
+            X_parts.append(rows.astype(X.dtype, copy=False))
             y_parts.append(np.full(n_new, label, dtype=y.dtype))
-        return _like(np.concatenate(X_parts), np.concatenate(y_parts),
-                     X_in, y_in)
-
-    def _resample_targets(self, classes, counts):
-        if self.sampling_strategy == "auto":
-            return {c: counts.max() for c in classes}
-        targets = {}
-        known = set(classes.tolist())
-        for label, target in self.sampling_strategy.items():
-            if label not in known:
-                raise ValueError(
-                    f"The 'sampling_strategy' parameter names class "
-                    f"{label!r}, which is not in y (classes: "
-                    f"{sorted(known)}).")
-            if isinstance(target, (bool, np.bool_)) or not isinstance(
-                    target, Integral) or target < 0:
-                raise ValueError(
-                    "The 'sampling_strategy' parameter must map classes to "
-                    f"ints >= 0. Got {target!r} for class {label!r}.")
-            current = counts[classes.tolist().index(label)]
-            if target < current:
-                raise ValueError(
-                    f"The 'sampling_strategy' target for class {label!r} is "
-                    f"{target}, below its {current} existing rows; "
-                    "fit_resample only adds rows.")
-            targets[label] = int(target)
-        return targets
+        return as_given(np.concatenate(X_parts), np.concatenate(y_parts),
+                        X_in, y_in, one_vs_all)
 
     def _per_class_clone(self):
         return clone(self)
 
+    def get_feature_names_out(self, input_features=None):
+        """Names of the features of the samples and of ``fit_resample``'s rows.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Input feature names; checked against those seen in fitting.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            The names seen in fitting (or those of the fitted autoencoder
+            the sampler wraps), ``x0, x1, ...`` when there were none.
+        """
+        # After fit or fit_resample the sampler knows the names; a sampler
+        # around a fitted autoencoder samples without either, and the
+        # autoencoder knows them.
+        owner = self
+        if not hasattr(self, "n_features_in_"):
+            check_is_fitted(self)
+            owner = self._fitted_autoencoder()
+        return OneToOneFeatureMixin.get_feature_names_out(owner,
+                                                          input_features)
+
+    def _fitted_autoencoder(self):
+        return self
+
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
+        base = super().__sklearn_tags__()
+        tags = SamplerEstimatorTags(**{
+            name: getattr(base, name) for name in Tags.__dataclass_fields__})
+        tags.estimator_type = "sampler"
         tags.requires_fit = True
+        tags.input_tags = SamplerInputTags(**{
+            name: getattr(base.input_tags, name)
+            for name in InputTags.__dataclass_fields__}, dataframe=True)
         return tags

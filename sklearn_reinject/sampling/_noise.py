@@ -24,8 +24,9 @@ class GaussianNoiseSampler(BaseSampler):
         Mean of every feature.
     std : float, default=1.0
         Standard deviation of every feature.
-    sampling_strategy : "auto" or dict, default="auto"
-        Used by :meth:`fit_resample` only; see
+    sampling_strategy : float, str, dict or callable, default="auto"
+        Used by :meth:`fit_resample` only, with imbalanced-learn's
+        over-sampling forms; see
         :class:`~sklearn_reinject.ReinjectionSampler`.
     random_state : int, RandomState instance or None, default=None
         Seeds the samples.
@@ -37,6 +38,9 @@ class GaussianNoiseSampler(BaseSampler):
     feature_names_in_ : ndarray of shape (n_features,)
         Names of features seen during :meth:`fit`, when ``X`` has string
         column names.
+    sampling_strategy_ : OrderedDict
+        Set by :meth:`fit_resample`: the number of rows added to each
+        resampled class.
 
     See Also
     --------

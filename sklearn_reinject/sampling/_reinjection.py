@@ -179,9 +179,14 @@ class ReinjectionSampler(BaseSampler):
         each costs one network evaluation per step and walk. At an equal
         number of evaluations, more steps with few points mixed better than
         few steps with many points on the package's mixture tests.
-    sampling_strategy : "auto" or dict, default="auto"
-        Used by :meth:`fit_resample` only: ``"auto"`` raises every class to
-        the majority count; a dict maps labels to target counts.
+    sampling_strategy : float, str, dict or callable, default="auto"
+        Used by :meth:`fit_resample` only, with imbalanced-learn's
+        over-sampling meaning: a float in (0, 1] is the ratio of minority
+        to majority rows after resampling (binary ``y`` only); ``"auto"``
+        or ``"not majority"`` raise every class but the majority to its
+        count, ``"minority"`` only the smallest class, ``"not minority"``
+        every class but it, ``"all"`` every class; a dict maps labels to
+        target counts; a callable maps ``y`` to such a dict.
     n_jobs : int, default=None
         Classes whose autoencoders :meth:`fit_resample` trains at once,
         with :class:`joblib.Parallel` (``None`` means 1 unless in a
@@ -211,6 +216,9 @@ class ReinjectionSampler(BaseSampler):
     lam_scores_ : ndarray of shape (9,)
         With ``lam="auto"``: the MMD² of each candidate's samples to the
         held-out rows (``inf`` where the chains diverged).
+    sampling_strategy_ : OrderedDict
+        Set by :meth:`fit_resample`: the number of rows added to each
+        resampled class.
     init_data_ : ndarray of shape (n_init, n_features)
         Only with ``init="data"``: up to 10,000 **rows of the training
         data**, kept so that walks can start from them. They travel with

@@ -104,3 +104,17 @@ def test_pickle_round_trip(vae, digits):
     loaded = pickle.loads(pickle.dumps(vae))
     np.testing.assert_array_equal(loaded.transform(digits[1]),
                                   vae.transform(digits[1]))
+
+
+def test_loss_auto_follows_the_data():
+    rng = np.random.RandomState(0)
+    unit = rng.rand(64, 5).astype(np.float32)
+    params = dict(hidden_layer_sizes=(8, 2), max_epochs=1, device="cpu",
+                  random_state=0)
+    assert VariationalAutoencoder(**params).fit(unit).loss_ == "bce"
+    vae = VariationalAutoencoder(**params).fit(unit * 4 - 2)
+    assert vae.loss_ == "mse"
+    assert np.isfinite(vae.score_samples(unit * 4 - 2)).all()
+    # An explicit loss is kept, and refused where it cannot work.
+    with pytest.raises(ValueError, match="loss='bce' needs X scaled"):
+        VariationalAutoencoder(loss="bce", **params).fit(unit * 4 - 2)

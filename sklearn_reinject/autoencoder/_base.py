@@ -59,6 +59,11 @@ class ReconstructTensorMixin:
         return self.module_.reconstruct(x)
 
 
+#: Rows of the fixed-shape blocks that :meth:`BaseAutoencoder.score_samples`
+#: evaluates.
+SCORE_BLOCK_ROWS = 256
+
+
 class BaseAutoencoder(ReconstructTensorMixin, ClassNamePrefixFeaturesOutMixin,
                       TransformerMixin, BaseTorchMLP):
     """Fit, transform, decode, score and sample for MLP autoencoders."""
@@ -66,12 +71,17 @@ class BaseAutoencoder(ReconstructTensorMixin, ClassNamePrefixFeaturesOutMixin,
     _parameter_constraints: dict = {
         **BaseTorchMLP._parameter_constraints,
         "output_activation": [StrOptions({"auto", *ACTIVATIONS}), callable],
-        "loss": [StrOptions({"bce", "mse"})],
+        "loss": [StrOptions({"auto", "bce", "mse"})],
     }
 
     def _check_params(self, X):
         super()._check_params(X)
         out = self.output_activation
+        if self.loss == "auto" and out not in ("auto", "sigmoid", "identity"):
+            raise ValueError(
+                "loss='auto' chooses 'bce' (sigmoid output) or 'mse' "
+                "(identity output) from the data; pass the loss explicitly "
+                f"with output_activation={out!r}.")
         if self.loss == "bce":
             if out not in ("auto", "sigmoid"):
                 raise ValueError(
@@ -86,18 +96,18 @@ class BaseAutoencoder(ReconstructTensorMixin, ClassNamePrefixFeaturesOutMixin,
 
     def _output_activation(self):
         if self.output_activation == "auto":
-            return "sigmoid" if self.loss == "bce" else "identity"
+            return "sigmoid" if self.loss_ == "bce" else "identity"
         return self.output_activation
 
     def _build_module(self, n_features):
         return MLPAutoencoder(
             n_features, self._hidden_layer_sizes, activation=self.activation,
             output_activation=self._output_activation(),
-            output_logits=self.loss == "bce",
+            output_logits=self.loss_ == "bce",
             preact_noise_std=self._preact_noise_std())
 
     def _make_criterion(self):
-        return ReconstructionLoss(loss=self.loss)
+        return ReconstructionLoss(loss=self.loss_)
 
     def _preact_noise_std(self):
         return 0.0
@@ -130,6 +140,13 @@ class BaseAutoencoder(ReconstructTensorMixin, ClassNamePrefixFeaturesOutMixin,
         # The data's range lets samplers flag chains that leave it.
         self.data_min_ = X.min(axis=0)
         self.data_max_ = X.max(axis=0)
+        self.loss_ = self.loss
+        if self.loss == "auto":
+            # A Bernoulli likelihood for data in [0, 1] (pixels), a Gaussian
+            # one otherwise; an identity output can only go with "mse".
+            in_unit = X.min() >= 0 and X.max() <= 1
+            self.loss_ = "bce" if in_unit and \
+                self.output_activation != "identity" else "mse"
 
     def _validated(self, X):
         check_is_fitted(self)
@@ -208,7 +225,7 @@ class BaseAutoencoder(ReconstructTensorMixin, ClassNamePrefixFeaturesOutMixin,
             ``loss``.
         """
         X = self._validated(X)
-        if self.loss == "bce" and (X.min() < 0 or X.max() > 1):
+        if self.loss_ == "bce" and (X.min() < 0 or X.max() > 1):
             raise ValueError(
                 "loss='bce' scores need X in [0, 1]. Got values in "
                 f"[{X.min():g}, {X.max():g}].")
@@ -216,14 +233,16 @@ class BaseAutoencoder(ReconstructTensorMixin, ClassNamePrefixFeaturesOutMixin,
         def per_sample(xb):
             return self._per_sample_loss(xb)[:, None]
 
+        # Fixed-shape blocks: a row scores the same alone or in a batch.
         return -batched_apply(per_sample, X, self.device_,
-                              out_dtype=np.float64).ravel()
+                              batch_size=SCORE_BLOCK_ROWS,
+                              out_dtype=np.float64, pad=True).ravel()
 
     def _per_sample_loss(self, xb):
         # Summed in float64 so that a row's score does not depend on the
         # batch it was computed in beyond float32 rounding of r(x).
         out = self.module_(xb).double()
-        return reconstruction_loss(out, xb.double(), self.loss)
+        return reconstruction_loss(out, xb.double(), self.loss_)
 
     def score(self, X, y=None):
         """Minus the mean reconstruction loss on ``X`` (higher is better).

@@ -36,8 +36,10 @@ class ContractiveAutoencoder(BaseAutoencoder):
         informative (ReLU networks have piecewise-constant Jacobians).
     output_activation : str or torch.nn.Module subclass, default="auto"
         Activation of the reconstruction.
-    loss : {"mse", "bce"}, default="mse"
+    loss : {"mse", "bce", "auto"}, default="mse"
         Reconstruction loss.
+        ``"auto"`` is ``"bce"`` for data in [0, 1] and ``"mse"``
+        otherwise (``loss_``).
     contraction : float, default=0.01
         Weight of the Jacobian penalty (``sigma**2`` in Alain & Bengio).
     jacobian : {"auto", "exact", "projection"}, default="auto"
@@ -73,6 +75,8 @@ class ContractiveAutoencoder(BaseAutoencoder):
 
     Attributes
     ----------
+    loss_ : {"bce", "mse"}
+        The loss trained with: ``loss``, or its choice for ``"auto"``.
     module_ : MLPAutoencoder
         The trained torch module, in eval mode, on ``device_``.
     device_ : torch.device

@@ -51,8 +51,10 @@ class DenoisingAutoencoder(BaseAutoencoder):
     output_activation : str or torch.nn.Module subclass, default="auto"
         Activation of the reconstruction; ``"auto"`` is ``"sigmoid"`` for
         ``loss="bce"`` and ``"identity"`` for ``loss="mse"``.
-    loss : {"mse", "bce"}, default="mse"
+    loss : {"mse", "bce", "auto"}, default="mse"
         Reconstruction loss against the clean input.
+        ``"auto"`` is ``"bce"`` for data in [0, 1] and ``"mse"``
+        otherwise (``loss_``).
     noise_std : float, default=0.1
         Std of the Gaussian noise added to the input.
     preact_noise_std : float, default=0.0
@@ -90,6 +92,8 @@ class DenoisingAutoencoder(BaseAutoencoder):
 
     Attributes
     ----------
+    loss_ : {"bce", "mse"}
+        The loss trained with: ``loss``, or its choice for ``"auto"``.
     module_ : MLPAutoencoder
         The trained torch module, in eval mode, on ``device_``.
     device_ : torch.device

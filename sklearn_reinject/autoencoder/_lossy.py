@@ -23,9 +23,11 @@ class LossyAutoencoder(BaseAutoencoder):
 torch.nn.Module subclass, default="auto"
         Activation of the reconstruction. ``"auto"`` is ``"sigmoid"`` for
         ``loss="bce"`` and ``"identity"`` for ``loss="mse"``.
-    loss : {"mse", "bce"}, default="mse"
+    loss : {"mse", "bce", "auto"}, default="mse"
         Reconstruction loss, summed over features and averaged over samples.
         ``"bce"`` (binary cross-entropy) needs ``X`` in [0, 1].
+        ``"auto"`` is ``"bce"`` for data in [0, 1] and ``"mse"``
+        otherwise (``loss_``).
     max_epochs : int, default=50
         Number of passes over the training data.
     batch_size : int, default=128
@@ -59,6 +61,8 @@ torch.optim.Optimizer subclass, default="adam"
 
     Attributes
     ----------
+    loss_ : {"bce", "mse"}
+        The loss trained with: ``loss``, or its choice for ``"auto"``.
     module_ : MLPAutoencoder
         The trained torch module, in eval mode, on ``device_``.
     device_ : torch.device

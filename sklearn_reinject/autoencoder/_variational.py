@@ -39,8 +39,11 @@ class VariationalAutoencoder(BaseAutoencoder):
     output_activation : str or torch.nn.Module subclass, default="auto"
         Activation of the decoder's mean; ``"auto"`` is ``"sigmoid"`` for
         ``loss="bce"`` and ``"identity"`` for ``loss="mse"``.
-    loss : {"bce", "mse"}, default="bce"
-        Likelihood: Bernoulli or unit-variance Gaussian.
+    loss : {"auto", "bce", "mse"}, default="auto"
+        Likelihood: Bernoulli or unit-variance Gaussian. ``"auto"`` chooses
+        ``"bce"`` when the training data lie in [0, 1] (pixels, or data
+        scaled with :class:`~sklearn.preprocessing.MinMaxScaler`) and
+        ``"mse"`` otherwise; the choice is ``loss_``.
     beta : float, default=1.0
         Weight of the KL term (beta-VAE).
     max_epochs : int, default=50
@@ -72,6 +75,8 @@ class VariationalAutoencoder(BaseAutoencoder):
 
     Attributes
     ----------
+    loss_ : {"bce", "mse"}
+        The loss trained with: ``loss``, or its choice for ``"auto"``.
     module_ : VAEModule
         The trained torch module, in eval mode, on ``device_``.
     device_ : torch.device
@@ -118,7 +123,7 @@ class VariationalAutoencoder(BaseAutoencoder):
     }
 
     def __init__(self, *, hidden_layer_sizes=(128, 16), activation="relu",
-                 output_activation="auto", loss="bce", beta=1.0,
+                 output_activation="auto", loss="auto", beta=1.0,
                  max_epochs=50, batch_size=128, lr=1e-3, optimizer="adam",
                  weight_decay=0.0, callbacks=None, device="auto",
                  precision="float32", random_state=None, verbose=0):
@@ -142,10 +147,10 @@ class VariationalAutoencoder(BaseAutoencoder):
         return VAEModule(n_features, self._hidden_layer_sizes,
                          activation=self.activation,
                          output_activation=self._output_activation(),
-                         output_logits=self.loss == "bce")
+                         output_logits=self.loss_ == "bce")
 
     def _make_criterion(self):
-        return NegativeELBO(loss=self.loss, beta=float(self.beta))
+        return NegativeELBO(loss=self.loss_, beta=float(self.beta))
 
     def score_samples(self, X):
         """Minus the negative ELBO of each sample, at the posterior mean.
@@ -168,7 +173,7 @@ class VariationalAutoencoder(BaseAutoencoder):
     def _per_sample_loss(self, xb):
         out, mu, logvar = self.module_(xb)
         return negative_elbo(out.double(), mu.double(), logvar.double(),
-                             xb.double(), self.loss, float(self.beta))
+                             xb.double(), self.loss_, float(self.beta))
 
     def sample_prior_tensor(self, n, generator):
         """Decode ``n`` draws of ``z ~ N(0, I)`` on ``device_``.

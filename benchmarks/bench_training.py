@@ -25,7 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import markdown_table, versions  # noqa: E402
 
 from sklearn_reinject import LossyAutoencoder  # noqa: E402
-from sklearn_reinject.nn import materialize_, reconstruction_loss  # noqa
+from sklearn_reinject.nn import (MLPAutoencoder, materialize_,  # noqa: E402
+                                 reconstruction_loss)
 from sklearn_reinject.utils._device import autocast, resolve_device  # noqa
 from sklearn_reinject.utils._random import torch_generator  # noqa: E402
 
@@ -43,9 +44,11 @@ def data(n):
 
 
 def hand_written(X, device, epochs, batch_size, precision="float32"):
-    est = LossyAutoencoder(hidden_layer_sizes=SIZES, loss="bce")
-    module = materialize_(est._build_module(X.shape[1]),
-                          torch_generator(0)).to(device)
+    # The module LossyAutoencoder(hidden_layer_sizes=SIZES, loss="bce")
+    # builds.
+    module = materialize_(MLPAutoencoder(
+        X.shape[1], SIZES, activation="relu", output_activation="sigmoid",
+        output_logits=True), torch_generator(0)).to(device)
     opt = torch.optim.Adam(module.parameters(), lr=1e-3)
     scaler = (torch.amp.GradScaler(device.type) if precision == "float16"
               else None)

@@ -8,11 +8,12 @@ and the ``history_``.
 """
 
 import copy
+import inspect
 from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import ConvergenceWarning
 
 from ._skorch import OPTIMIZERS, RNG_STATE_KEY, _SliceLoader, _TrainingNet
@@ -31,6 +32,85 @@ def _is_module_class(obj):
 
 def _is_optimizer_class(obj):
     return isinstance(obj, type) and issubclass(obj, torch.optim.Optimizer)
+
+
+#: Prefixes of the parameters routed to skorch, as skorch spells them.
+ROUTED_PREFIXES = ("optimizer__", "callbacks__")
+
+
+class SkorchRoutingMixin:
+    """skorch's ``optimizer__*`` and ``callbacks__*`` parameters.
+
+    ``set_params(optimizer__momentum=0.9)`` goes to the optimiser's
+    constructor and ``callbacks__<name>__<param>`` (or
+    ``callbacks__<name>=None``, which removes a callback) to skorch's
+    callbacks, as in :class:`skorch.NeuralNet`. ``get_params`` returns
+    them, and ``clone`` (hence ``GridSearchCV``) keeps them. ``__init__``
+    does not take them: scikit-learn's estimators declare every
+    constructor parameter, and its checks call ``set_params`` with each.
+    """
+
+    def __sklearn_clone__(self):
+        routed = self._routed_params()
+        # The constructor takes the declared parameters; the routed ones
+        # are set on the clone afterwards.
+        stripped = copy.copy(self)
+        for key in routed:
+            delattr(stripped, key)
+        return BaseEstimator.__sklearn_clone__(stripped).set_params(**{
+            key: clone(value, safe=False) for key, value in routed.items()})
+
+    def _routed_params(self):
+        return {key: value for key, value in vars(self).items()
+                if key.startswith(ROUTED_PREFIXES)}
+
+    def get_params(self, deep=True):
+        """Get parameters for this estimator, skorch's routed ones included.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            If True, will return the parameters for this estimator and
+            contained subobjects that are estimators.
+
+        Returns
+        -------
+        params : dict
+            Parameter names mapped to their values.
+        """
+        return {**super().get_params(deep=deep), **self._routed_params()}
+
+    def set_params(self, **params):
+        """Set parameters, skorch's ``optimizer__*`` and ``callbacks__*`` too.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : estimator instance
+            Estimator instance.
+        """
+        for key in [k for k in params if k.startswith(ROUTED_PREFIXES)]:
+            setattr(self, key, params.pop(key))
+        return super().set_params(**params)
+
+    def _check_routed(self, optimizer):
+        """Refuse an ``optimizer__`` name that the optimiser does not take."""
+        signature = inspect.signature(optimizer)
+        if any(p.kind == p.VAR_KEYWORD
+               for p in signature.parameters.values()):
+            return
+        for key in self._routed_params():
+            name = key[len("optimizer__"):]
+            if key.startswith("optimizer__") and "__" not in name and \
+                    name not in signature.parameters:
+                raise ValueError(
+                    f"The {key!r} parameter names {name!r}, which "
+                    f"{optimizer.__name__} does not take (it takes "
+                    f"{sorted(set(signature.parameters) - {'params'})}).")
 
 
 class DeviceModuleMixin:
@@ -59,7 +139,7 @@ class DeviceModuleMixin:
             self.module_.to(self.device_)
 
 
-class BaseTorchMLP(DeviceModuleMixin, BaseEstimator):
+class BaseTorchMLP(DeviceModuleMixin, SkorchRoutingMixin, BaseEstimator):
     """Parameters, device handling, training and pickling shared by the MLPs.
 
     Subclasses implement ``_build_module(n_features)`` (on the meta device),
@@ -113,6 +193,11 @@ class BaseTorchMLP(DeviceModuleMixin, BaseEstimator):
                 "The 'optimizer' parameter must be one of "
                 f"{sorted(OPTIMIZERS)} or a torch.optim.Optimizer subclass. "
                 f"Got {self.optimizer!r} instead.")
+        self._check_routed(self._optimizer_class())
+
+    def _optimizer_class(self):
+        return (OPTIMIZERS[self.optimizer] if isinstance(self.optimizer, str)
+                else self.optimizer)
 
     @property
     def _hidden_layer_sizes(self):
@@ -138,6 +223,7 @@ class BaseTorchMLP(DeviceModuleMixin, BaseEstimator):
         self._training_seeds = (shuffle_seed, noise_seed)
         net = self._make_net(module, device)
         net.initialize()
+        self._check_callback_names(net)
         self._net = net
         self.device_ = device
         self.module_ = net.module_
@@ -151,8 +237,7 @@ class BaseTorchMLP(DeviceModuleMixin, BaseEstimator):
     def _make_net(self, module, device):
         """The skorch net that trains ``module`` (built, not initialised)."""
         shuffle_seed, noise_seed = self._training_seeds
-        optimizer = (OPTIMIZERS[self.optimizer]
-                     if isinstance(self.optimizer, str) else self.optimizer)
+        optimizer = self._optimizer_class()
         # One device generator drives all training noise (corruption,
         # pre-activation noise); it is dropped once training ends.
         noise_generator = torch_generator(noise_seed, device)
@@ -161,7 +246,6 @@ class BaseTorchMLP(DeviceModuleMixin, BaseEstimator):
             module=module,
             criterion=self._make_criterion(),
             optimizer=optimizer,
-            optimizer__weight_decay=self.weight_decay,
             lr=self.lr,
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
@@ -170,7 +254,6 @@ class BaseTorchMLP(DeviceModuleMixin, BaseEstimator):
             iterator_train__generator=shuffle_generator,
             train_split=None,
             callbacks=self._skorch_callbacks(),
-            callbacks__print_log__keys_ignored=[RNG_STATE_KEY],
             device=device,
             verbose=int(self.verbose),
             corrupt_fn=self._corrupt_fn(noise_generator),
@@ -178,6 +261,8 @@ class BaseTorchMLP(DeviceModuleMixin, BaseEstimator):
             precision=self.precision,
             noise_generator=noise_generator,
             epoch_generators=[shuffle_generator, noise_generator],
+            # The user's skorch arguments win over these defaults.
+            **self._skorch_arguments(),
         )
 
     def _restore_net(self):
@@ -240,6 +325,31 @@ class BaseTorchMLP(DeviceModuleMixin, BaseEstimator):
                 "The training loss rose in the last epoch "
                 f"({self.loss_curve_[-4:]}); consider a smaller 'lr'.",
                 ConvergenceWarning)
+
+    def _check_callback_names(self, net):
+        """Refuse ``callbacks__<name>__<param>`` for a callback not there.
+
+        skorch ignores them silently; a misspelt name would then change
+        nothing without a word.
+        """
+        names = {name for name, _ in net.callbacks_}
+        for key in self._routed_params():
+            if not key.startswith("callbacks__"):
+                continue
+            name = key.split("__")[1]
+            if key.count("__") >= 2 and name not in names:
+                raise ValueError(
+                    f"The {key!r} parameter sets a parameter of callback "
+                    f"{name!r}, which is not among this net's callbacks "
+                    f"{sorted(names)}.")
+
+    def _skorch_arguments(self):
+        """skorch's routed arguments: these defaults, then the user's."""
+        defaults = {"optimizer__weight_decay": self.weight_decay}
+        routed = self._routed_params()
+        if routed.get("callbacks__print_log", "kept") is not None:
+            defaults["callbacks__print_log__keys_ignored"] = [RNG_STATE_KEY]
+        return {**defaults, **routed}
 
     def _skorch_callbacks(self):
         callbacks = list(self.callbacks) if self.callbacks else []

@@ -64,6 +64,12 @@ class MultiScaleDenoisingAutoencoder(ReconstructTensorMixin, BaseTorchMLP):
         Learning rate.
     optimizer : str or torch.optim.Optimizer subclass, default="adam"
         Optimiser; see :class:`LossyAutoencoder`.
+        As in skorch, ``set_params`` (or a parameter grid) routes
+        ``optimizer__<param>`` to it (``optimizer__momentum=0.9`` with
+        ``"sgd"``, ``optimizer__betas=(0.9, 0.99)``; it overrides ``lr``
+        and ``weight_decay``) and ``callbacks__<name>__<param>`` to the
+        callback of that name (``callbacks__print_log=None`` removes
+        one). ``get_params`` and ``clone`` keep them.
     weight_decay : float, default=0.0
         L2 penalty passed to the optimiser.
     callbacks : list of skorch callbacks, default=None

@@ -1,0 +1,104 @@
+"""skorch's optimizer__* and callbacks__* arguments on the estimators."""
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV
+from skorch.callbacks import EarlyStopping
+
+from sklearn_reinject import (ContractiveAutoencoder, DenoisingAutoencoder,
+                              LossyAutoencoder,
+                              MultiScaleDenoisingAutoencoder,
+                              SoftTargetClassifier, VariationalAutoencoder)
+
+ESTIMATORS = [LossyAutoencoder, DenoisingAutoencoder, ContractiveAutoencoder,
+              VariationalAutoencoder, MultiScaleDenoisingAutoencoder,
+              SoftTargetClassifier]
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.RandomState(0)
+    X = rng.rand(64, 4).astype(np.float32)
+    return X, (X[:, 0] > 0.5).astype(int)
+
+
+def _fit(est, data):
+    X, y = data
+    return est.fit(X, y) if isinstance(est, SoftTargetClassifier) else \
+        est.fit(X)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_optimizer_arguments_reach_the_optimizer(cls, data):
+    est = cls(hidden_layer_sizes=(4,), max_epochs=2, device="cpu",
+              random_state=0, optimizer="sgd").set_params(
+                  optimizer__momentum=0.9)
+    _fit(est, data)
+    group = est._net.optimizer_.param_groups[0]
+    assert group["momentum"] == 0.9
+    # clone, set_params and pickles keep them.
+    assert clone(est).get_params()["optimizer__momentum"] == 0.9
+    est.set_params(optimizer__momentum=0.5, optimizer__nesterov=True)
+    _fit(est, data)
+    group = est._net.optimizer_.param_groups[0]
+    assert group["momentum"] == 0.5 and group["nesterov"] is True
+    assert pickle.loads(pickle.dumps(est)).optimizer__momentum == 0.5
+
+
+def test_adam_betas_and_weight_decay_override(data):
+    est = LossyAutoencoder(hidden_layer_sizes=(4,), max_epochs=1,
+                           device="cpu", weight_decay=0.1).set_params(
+                               optimizer__betas=(0.5, 0.9),
+                               optimizer__weight_decay=0.2)
+    group = _fit(est, data)._net.optimizer_.param_groups[0]
+    assert group["betas"] == (0.5, 0.9) and group["weight_decay"] == 0.2
+
+
+def test_optimizer_class_with_routed_arguments(data):
+    est = LossyAutoencoder(hidden_layer_sizes=(4,), max_epochs=1,
+                           device="cpu", optimizer=torch.optim.Adagrad
+                           ).set_params(optimizer__lr_decay=0.01)
+    group = _fit(est, data)._net.optimizer_.param_groups[0]
+    assert group["lr_decay"] == 0.01
+
+
+def test_grid_search_over_an_optimizer_argument(data):
+    X, _ = data
+    search = GridSearchCV(
+        DenoisingAutoencoder(hidden_layer_sizes=(4,), max_epochs=2,
+                             optimizer="sgd", device="cpu", random_state=0),
+        {"optimizer__momentum": [0.0, 0.9]}, cv=2).fit(X)
+    assert search.best_params_["optimizer__momentum"] in (0.0, 0.9)
+    assert search.best_estimator_.optimizer__momentum == \
+        search.best_params_["optimizer__momentum"]
+
+
+def test_callbacks_routing_and_removal(data, capsys):
+    est = LossyAutoencoder(hidden_layer_sizes=(4,), max_epochs=30, lr=1e-5,
+                           device="cpu", verbose=1,
+                           callbacks=[("stop", EarlyStopping(
+                               monitor="train_loss", patience=1))]
+                           ).set_params(callbacks__stop__threshold=10.0,
+                                        callbacks__print_log=None)
+    with pytest.warns(UserWarning, match="interrupted"):
+        _fit(est, data)
+    # The routed threshold stops training early; no epoch log is printed.
+    assert est.n_iter_ < 30
+    out = capsys.readouterr().out
+    assert "Stopping since train_loss" in out and "epoch" not in out.replace(
+        "epochs.", "")
+
+
+def test_unknown_routed_arguments_are_refused(data):
+    with pytest.raises(ValueError, match="Invalid parameter 'foo'"):
+        LossyAutoencoder().set_params(foo__bar=1)
+    with pytest.raises(ValueError, match="'optimizer__mommentum'.*SGD"):
+        _fit(LossyAutoencoder(optimizer="sgd", max_epochs=1, device="cpu"
+                              ).set_params(optimizer__mommentum=0.9), data)
+    with pytest.raises(ValueError, match="callback 'printlog'"):
+        _fit(LossyAutoencoder(max_epochs=1, device="cpu").set_params(
+            callbacks__printlog__floatfmt=".2f"), data)

@@ -15,6 +15,7 @@ import torch
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
+from sklearn.preprocessing import StandardScaler
 from sklearn.utils import Bunch, check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -179,6 +180,18 @@ class ReinjectionSampler(BaseSampler):
         each costs one network evaluation per step and walk. At an equal
         number of evaluations, more steps with few points mixed better than
         few steps with many points on the package's mixture tests.
+    standardize : bool or "auto", default="auto"
+        Whether :meth:`fit` trains the autoencoder on standardised features
+        (:class:`~sklearn.preprocessing.StandardScaler`, kept as
+        ``scaler_``): walks then run in that space, ``lam`` is a variance
+        in units of each feature's standard deviation, and samples are
+        mapped back to the data's units. Tabular features have different
+        scales and units; a single ``lam`` in raw units would drown the
+        small ones and miss the large ones. ``"auto"`` standardises when
+        the sampler trains the autoencoder and ``X`` has values outside
+        [0, 1] (pixels and min-max scaled data are left as they are);
+        a fitted or frozen autoencoder is never standardised for, since it
+        was trained in its own space (``True`` then raises).
     sampling_strategy : float, str, dict or callable, default="auto"
         Used by :meth:`fit_resample` only, with imbalanced-learn's
         over-sampling meaning: a float in (0, 1] is the ratio of minority
@@ -216,6 +229,9 @@ class ReinjectionSampler(BaseSampler):
     lam_scores_ : ndarray of shape (9,)
         With ``lam="auto"``: the MMD² of each candidate's samples to the
         held-out rows (``inf`` where the chains diverged).
+    scaler_ : StandardScaler
+        Only when :meth:`fit` standardised (see ``standardize``): the
+        features' means and standard deviations.
     sampling_strategy_ : OrderedDict
         Set by :meth:`fit_resample`: the number of rows added to each
         resampled class.
@@ -271,6 +287,7 @@ class ReinjectionSampler(BaseSampler):
         "step_size": [Interval(Real, 0, None, closed="neither"), None],
         "n_integration_points": [Interval(Integral, 1, None, closed="left")],
         "precision": [StrOptions(set(PRECISIONS))],
+        "standardize": ["boolean", StrOptions({"auto"})],
         "verbose": ["verbose"],
     }
 
@@ -278,8 +295,8 @@ class ReinjectionSampler(BaseSampler):
                  n_chains=None, init="normal", output="state",
                  method="reinject", schedule="auto", proposal="reinject",
                  step_size=None, n_integration_points=2, precision="float32",
-                 sampling_strategy="auto", n_jobs=None, random_state=None,
-                 verbose=0):
+                 standardize="auto", sampling_strategy="auto", n_jobs=None,
+                 random_state=None, verbose=0):
         self.autoencoder = autoencoder
         self.lam = lam
         self.n_steps = n_steps
@@ -293,6 +310,7 @@ class ReinjectionSampler(BaseSampler):
         self.step_size = step_size
         self.n_integration_points = n_integration_points
         self.precision = precision
+        self.standardize = standardize
         self.sampling_strategy = sampling_strategy
         self.n_jobs = n_jobs
         self.random_state = random_state
@@ -342,6 +360,7 @@ class ReinjectionSampler(BaseSampler):
         self._check_params()
         X = validate_data(self, X, dtype=np.float32)
         prefit = self._prefit()
+        X = self._fit_scaler(X, prefit)
         if self.lam == "auto":
             X, X_cal = calibration_split(X, prefit, self.random_state)
         self.autoencoder_ = self._adopt_or_fit(X, prefit)
@@ -357,6 +376,31 @@ class ReinjectionSampler(BaseSampler):
         else:
             self.lam_ = float(self.lam)
         return self
+
+    def _fit_scaler(self, X, prefit):
+        """Standardise ``X`` when asked to; ``X`` in the walks' space."""
+        if self.standardize is True and prefit:
+            raise ValueError(
+                "standardize=True trains the autoencoder on standardised "
+                "features, but the 'autoencoder' parameter is already "
+                "fitted (or frozen). Pass standardize='auto' or False, or "
+                "an unfitted autoencoder.")
+        if hasattr(self, "scaler_"):
+            del self.scaler_
+        scale = self.standardize is True or (
+            self.standardize == "auto" and not prefit and
+            (X.min() < 0 or X.max() > 1))
+        if not scale:
+            return X
+        # Means and scales only: two vectors of statistics, no row.
+        self.scaler_ = StandardScaler().fit(X)
+        return self.scaler_.transform(X).astype(np.float32, copy=False)
+
+    def _to_data_space(self, X):
+        if not hasattr(self, "scaler_"):
+            return X
+        return self.scaler_.inverse_transform(X).astype(np.float32,
+                                                        copy=False)
 
     def _prefit(self):
         ae = _unwrap(self.autoencoder)
@@ -382,7 +426,11 @@ class ReinjectionSampler(BaseSampler):
 
     def _sample_for_calibration(self, lam, n_samples):
         # Every candidate draws with the same seed: common random numbers.
-        return self._draw(n_samples, check_random_state(0), lam=lam)
+        # The held-out rows are in the walks' (standardised) space.
+        X_syn = self._draw(n_samples, check_random_state(0), lam=lam)
+        if hasattr(self, "scaler_"):
+            X_syn = self.scaler_.transform(X_syn)
+        return X_syn
 
     def _keep_init_rows(self, X):
         if self.init == "data":
@@ -497,7 +545,8 @@ class ReinjectionSampler(BaseSampler):
         n_walks = -(-n_samples // (self.n_steps - self.burn_in))
         plan = self._plan(n_walks, lam)
         for kept in self._chunks(plan, n_walks, seed):
-            yield kept.reshape(-1, plan.n_features).cpu().numpy()
+            yield self._to_data_space(
+                kept.reshape(-1, plan.n_features).cpu().numpy())
 
     def sample_chains(self, n_walks, random_state=None,
                       return_diagnostics=False):
@@ -543,6 +592,9 @@ class ReinjectionSampler(BaseSampler):
         chains = np.concatenate([
             k.permute(1, 0, 2).to("cpu", copy=True).numpy()
             for k in self._chunks(plan, n_walks, seed, acceptance)])
+        if hasattr(self, "scaler_"):
+            chains = self._to_data_space(
+                chains.reshape(-1, plan.n_features)).reshape(chains.shape)
         if not return_diagnostics:
             return chains
         rates = np.concatenate(acceptance) if mh else None

@@ -34,6 +34,10 @@ def _is_optimizer_class(obj):
     return isinstance(obj, type) and issubclass(obj, torch.optim.Optimizer)
 
 
+#: ``max_epochs="auto"``: at least this many epochs and gradient steps.
+AUTO_MIN_EPOCHS = 50
+AUTO_MIN_STEPS = 500
+
 #: Prefixes of the parameters routed to skorch, as skorch spells them.
 ROUTED_PREFIXES = ("optimizer__", "callbacks__")
 
@@ -151,7 +155,8 @@ class BaseTorchMLP(DeviceModuleMixin, SkorchRoutingMixin, BaseEstimator):
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None,
                                                       closed="left")],
         "activation": [StrOptions(set(ACTIVATIONS)), callable],
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left"),
+                       StrOptions({"auto"})],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "optimizer": [StrOptions(set(OPTIMIZERS)), type],
@@ -221,6 +226,7 @@ class BaseTorchMLP(DeviceModuleMixin, SkorchRoutingMixin, BaseEstimator):
         module = materialize_(self._build_module(X.shape[1]),
                               torch_generator(init_seed, "cpu")).to(device)
         self._training_seeds = (shuffle_seed, noise_seed)
+        self._fit_epochs = self._resolve_max_epochs(len(X))
         net = self._make_net(module, device)
         net.initialize()
         self._check_callback_names(net)
@@ -231,8 +237,21 @@ class BaseTorchMLP(DeviceModuleMixin, SkorchRoutingMixin, BaseEstimator):
         y_t = None if y is None else torch.as_tensor(y).to(device)
         self._run_epochs(X_t, y_t, epochs)
         self._check_training_outcome(
-            self.max_epochs if epochs is None else epochs)
+            self._fit_epochs if epochs is None else epochs)
         return self
+
+    def _resolve_max_epochs(self, n_samples):
+        """``max_epochs``, or for ``"auto"`` the epochs sized from the data.
+
+        At least ``AUTO_MIN_EPOCHS`` epochs and at least
+        ``AUTO_MIN_STEPS`` gradient steps: a class of 100 rows gets 500
+        updates instead of 50, while large data sets keep
+        ``AUTO_MIN_EPOCHS`` passes.
+        """
+        if self.max_epochs != "auto":
+            return int(self.max_epochs)
+        batches = -(-n_samples // self.batch_size)
+        return max(AUTO_MIN_EPOCHS, -(-AUTO_MIN_STEPS // batches))
 
     def _make_net(self, module, device):
         """The skorch net that trains ``module`` (built, not initialised)."""
@@ -247,7 +266,7 @@ class BaseTorchMLP(DeviceModuleMixin, SkorchRoutingMixin, BaseEstimator):
             criterion=self._make_criterion(),
             optimizer=optimizer,
             lr=self.lr,
-            max_epochs=self.max_epochs,
+            max_epochs=getattr(self, "_fit_epochs", self.max_epochs),
             batch_size=self.batch_size,
             iterator_train=_SliceLoader,
             iterator_train__shuffle=True,

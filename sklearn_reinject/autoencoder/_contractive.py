@@ -46,8 +46,11 @@ class ContractiveAutoencoder(BaseAutoencoder):
         How the penalty is computed; see above.
     n_projections : int, default=1
         Random projections per sample for ``jacobian="projection"``.
-    max_epochs : int, default=50
-        Number of passes over the training data.
+    max_epochs : int or "auto", default="auto"
+        Passes over the training data. ``"auto"`` is 50 epochs, or more on
+        small data so that training takes at least 500 gradient steps
+        (``ceil(500 / ceil(n_samples / batch_size))`` epochs; 500 epochs
+        for a class of 100 rows, which 50 epochs would give 50 steps).
     batch_size : int, default=128
         Mini-batch size.
     lr : float, default=1e-3
@@ -134,7 +137,7 @@ class ContractiveAutoencoder(BaseAutoencoder):
 
     def __init__(self, *, hidden_layer_sizes=(128, 32), activation="tanh",
                  output_activation="auto", loss="mse", contraction=0.01,
-                 jacobian="auto", n_projections=1, max_epochs=50,
+                 jacobian="auto", n_projections=1, max_epochs="auto",
                  batch_size=128, lr=1e-3, optimizer="adam", weight_decay=0.0,
                  callbacks=None, device="auto",
                  precision="float32", random_state=None, verbose=0):

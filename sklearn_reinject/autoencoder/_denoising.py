@@ -63,8 +63,11 @@ class DenoisingAutoencoder(BaseAutoencoder):
         Probability that a feature is replaced by a salt or pepper value.
     salt_pepper_values : tuple of two floats, default=(0.0, 1.0)
         The pepper (low) and salt (high) replacement values.
-    max_epochs : int, default=50
-        Number of passes over the training data.
+    max_epochs : int or "auto", default="auto"
+        Passes over the training data. ``"auto"`` is 50 epochs, or more on
+        small data so that training takes at least 500 gradient steps
+        (``ceil(500 / ceil(n_samples / batch_size))`` epochs; 500 epochs
+        for a class of 100 rows, which 50 epochs would give 50 steps).
     batch_size : int, default=128
         Mini-batch size.
     lr : float, default=1e-3
@@ -157,7 +160,7 @@ class DenoisingAutoencoder(BaseAutoencoder):
     def __init__(self, *, hidden_layer_sizes=(128, 32), activation="relu",
                  output_activation="auto", loss="mse", noise_std=0.1,
                  preact_noise_std=0.0, salt_pepper_prob=0.0,
-                 salt_pepper_values=(0.0, 1.0), max_epochs=50, batch_size=128,
+                 salt_pepper_values=(0.0, 1.0), max_epochs="auto", batch_size=128,
                  lr=1e-3, optimizer="adam", weight_decay=0.0, callbacks=None,
                  device="auto", precision="float32", random_state=None,
                  verbose=0):

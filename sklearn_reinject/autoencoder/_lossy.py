@@ -28,8 +28,11 @@ torch.nn.Module subclass, default="auto"
         ``"bce"`` (binary cross-entropy) needs ``X`` in [0, 1].
         ``"auto"`` is ``"bce"`` for data in [0, 1] and ``"mse"``
         otherwise (``loss_``).
-    max_epochs : int, default=50
-        Number of passes over the training data.
+    max_epochs : int or "auto", default="auto"
+        Passes over the training data. ``"auto"`` is 50 epochs, or more on
+        small data so that training takes at least 500 gradient steps
+        (``ceil(500 / ceil(n_samples / batch_size))`` epochs; 500 epochs
+        for a class of 100 rows, which 50 epochs would give 50 steps).
     batch_size : int, default=128
         Mini-batch size.
     lr : float, default=1e-3
@@ -117,7 +120,7 @@ torch.optim.Optimizer subclass, default="adam"
     """
 
     def __init__(self, *, hidden_layer_sizes=(128, 32), activation="relu",
-                 output_activation="auto", loss="mse", max_epochs=50,
+                 output_activation="auto", loss="mse", max_epochs="auto",
                  batch_size=128, lr=1e-3, optimizer="adam", weight_decay=0.0,
                  callbacks=None, device="auto",
                  precision="float32", random_state=None, verbose=0):

@@ -46,8 +46,11 @@ class VariationalAutoencoder(BaseAutoencoder):
         ``"mse"`` otherwise; the choice is ``loss_``.
     beta : float, default=1.0
         Weight of the KL term (beta-VAE).
-    max_epochs : int, default=50
-        Number of passes over the training data.
+    max_epochs : int or "auto", default="auto"
+        Passes over the training data. ``"auto"`` is 50 epochs, or more on
+        small data so that training takes at least 500 gradient steps
+        (``ceil(500 / ceil(n_samples / batch_size))`` epochs; 500 epochs
+        for a class of 100 rows, which 50 epochs would give 50 steps).
     batch_size : int, default=128
         Mini-batch size.
     lr : float, default=1e-3
@@ -130,7 +133,7 @@ class VariationalAutoencoder(BaseAutoencoder):
 
     def __init__(self, *, hidden_layer_sizes=(128, 16), activation="relu",
                  output_activation="auto", loss="auto", beta=1.0,
-                 max_epochs=50, batch_size=128, lr=1e-3, optimizer="adam",
+                 max_epochs="auto", batch_size=128, lr=1e-3, optimizer="adam",
                  weight_decay=0.0, callbacks=None, device="auto",
                  precision="float32", random_state=None, verbose=0):
         self.hidden_layer_sizes = hidden_layer_sizes

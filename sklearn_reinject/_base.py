@@ -336,14 +336,28 @@ class BaseTorchMLP(DeviceModuleMixin, SkorchRoutingMixin, BaseEstimator):
                 f"Training was interrupted after {self.n_iter_} of "
                 f"{expected_epochs} epochs; the estimator keeps the weights "
                 "of the last finished epoch.", UserWarning)
-        elif self.n_iter_ >= 4 and self.loss_curve_[-1] > 1.05 * min(
-                self.loss_curve_[-4:-1]):
-            # Mini-batch noise makes exact convergence tests meaningless; a
-            # final epoch clearly worse than the previous ones is a signal.
+        else:
+            self._warn_if_loss_rose()
+
+    def _warn_if_loss_rose(self):
+        """Warn when the last epochs are clearly worse than the ones before.
+
+        Mini-batch noise makes exact convergence tests meaningless. The
+        last window of ``k`` epochs (``k`` is 1, or 5% of the epochs on
+        long runs, where one epoch of a small data set is a batch or two
+        and its loss is noise) is compared with the best of the three
+        windows before it.
+        """
+        k = max(1, self.n_iter_ // 20)
+        if self.n_iter_ < 4 * k:
+            return
+        curve = np.asarray(self.loss_curve_[-4 * k:]).reshape(4, k).mean(1)
+        if curve[-1] > 1.05 * curve[:-1].min():
+            span = "epoch" if k == 1 else f"{k} epochs"
             warn_at_caller(
-                "The training loss rose in the last epoch "
-                f"({self.loss_curve_[-4:]}); consider a smaller 'lr'.",
-                ConvergenceWarning)
+                f"The training loss rose in the last {span} (mean "
+                f"{curve[-1]:.4g} against {curve[:-1].min():.4g} before); "
+                "consider a smaller 'lr'.", ConvergenceWarning)
 
     def _check_callback_names(self, net):
         """Refuse ``callbacks__<name>__<param>`` for a callback not there.

@@ -315,3 +315,22 @@ def test_float16_training_scales_and_unscales_gradients(digits):
     # Callbacks (gradient clipping, logging) see unscaled gradients.
     ratio = np.median(norms16[np.isfinite(norms16)]) / np.median(cb32.norms)
     assert 0.95 < ratio < 1.05
+
+
+def test_loss_noise_of_long_runs_does_not_warn():
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    # 500 epochs of one batch each: the per-epoch loss jumps by 10% from
+    # one epoch to the next. The last epoch alone would warn; the windows
+    # of 25 epochs see a flat curve.
+    est = small_autoencoder()
+    est.loss_curve_ = [1.0, 1.1] * 250
+    est.n_iter_ = 500
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        est._warn_if_loss_rose()
+    est.loss_curve_ = [1.0, 1.1] * 240 + [1.3] * 20
+    with pytest.warns(ConvergenceWarning, match="rose in the last 25 epochs"):
+        est._warn_if_loss_rose()

@@ -106,3 +106,18 @@ def test_fit_resample_helps_classifiers_on_tabular_data():
     assert score(logistic, X_res, y_res) > score(logistic, X_tr, y_tr) + 0.04
     forest = RandomForestClassifier(n_estimators=200, random_state=0)
     assert score(forest, X_res, y_res) > score(forest, X_tr, y_tr) + 0.08
+
+
+def test_default_sampler_does_not_warn_about_its_own_lam():
+    import warnings
+
+    from sklearn.datasets import load_digits
+
+    from sklearn_reinject import SamplingWarning
+
+    X = load_digits().data[:500] / 16.0
+    sampler = ReinjectionSampler(DenoisingAutoencoder(device="cpu"),
+                                 random_state=0).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SamplingWarning)
+        sampler.sample(1000)

@@ -193,3 +193,21 @@ def test_continual_split_mnist_code_path(mnist_available, tmp_path):
         if name != "joint training (upper bound)":
             assert len(runs[0]["curve"]) == 5
     assert "| method |" in (tmp_path / "continual.md").read_text()
+
+
+def test_compare_imbalanced_code_path(tmp_path):
+    pytest.importorskip("imblearn")
+    bench = _load_script("compare_imbalanced")
+    report = bench.main(["--profile", "smoke", "--out", str(tmp_path)])
+    saved = json.loads((tmp_path / "results.json").read_text())
+    assert set(saved["summary"]) == set(bench.PROFILES["smoke"]["problems"])
+    for rows in saved["summary"].values():
+        assert set(rows) == {"none", "RandomOverSampler", "SMOTE", "ADASYN",
+                             "BorderlineSMOTE", "reinjection (DAE)"}
+        for entry in rows.values():
+            if "seconds" in entry:
+                low, _ = entry["logistic balanced_accuracy"]
+                assert 0.0 <= low <= 1.0
+    assert set(saved["verdicts"]) == set(saved["summary"])
+    table = (tmp_path / "imbalanced.md").read_text()
+    assert "matches SMOTE" in table and report["profile"] == "smoke"

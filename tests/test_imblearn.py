@@ -180,3 +180,14 @@ def test_samplers_work_in_an_imblearn_pipeline(sampler, imbalanced):
     assert pipe.score(X, y) > 0.5
     # The sampler resamples in fit only: predict sees the rows as they are.
     assert pipe.predict(X).shape == y.shape
+
+
+def test_a_class_too_small_for_the_sampler_is_named(imbalanced):
+    X, y = imbalanced
+    y = y.copy()
+    y[np.flatnonzero(y == 2)[2:]] = 1  # class 2 keeps 2 rows
+    sampler = ReinjectionSampler(DenoisingAutoencoder(hidden_layer_sizes=(4,),
+                                                      **FAST), lam="auto")
+    with pytest.raises(ValueError, match="2 rows of class 2 failed.*"
+                                         "lam='auto'"):
+        sampler.fit_resample(X, y)

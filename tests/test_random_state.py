@@ -77,8 +77,8 @@ def test_fit_resample_uses_distinct_seeds_per_class(data, monkeypatch):
     seen = []
     real = sampler_base._fit_sample_class
 
-    def recording(sampler, X_class, n_new, fit_seed, sample_seed):
-        rows = real(sampler, X_class, n_new, fit_seed, sample_seed)
+    def recording(sampler, label, X_class, n_new, fit_seed, sample_seed):
+        rows = real(sampler, label, X_class, n_new, fit_seed, sample_seed)
         seen.append((fit_seed, sample_seed,
                      sampler.autoencoder_.random_state))
         return rows

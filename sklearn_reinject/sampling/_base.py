@@ -52,10 +52,18 @@ class SamplerEstimatorTags(Tags):
     sampler_tags: SamplerTags = field(default_factory=SamplerTags)
 
 
-def _fit_sample_class(sampler, X_class, n_new, fit_seed, sample_seed):
+def _fit_sample_class(sampler, label, X_class, n_new, fit_seed,
+                      sample_seed):
     """Fit one class's clone and draw its new rows (a joblib task)."""
     sampler.set_params(random_state=fit_seed)
-    return sampler.fit(X_class)._draw(n_new, check_random_state(sample_seed))
+    try:
+        sampler.fit(X_class)
+    except ValueError as exc:
+        # The message names X; the user passed a class of it.
+        raise ValueError(
+            f"fit_resample fits one sampler per class; fitting it on the "
+            f"{len(X_class)} rows of class {label!r} failed: {exc}") from exc
+    return sampler._draw(n_new, check_random_state(sample_seed))
 
 
 class BaseSampler(BaseEstimator):
@@ -266,7 +274,7 @@ class BaseSampler(BaseEstimator):
         # Gaussian noise needs no parallel fits; the reinjection sampler
         # has an n_jobs parameter for its per-class autoencoders.
         new_rows = Parallel(n_jobs=getattr(self, "n_jobs", None))(
-            delayed(_fit_sample_class)(self._per_class_clone(),
+            delayed(_fit_sample_class)(self._per_class_clone(), label,
                                        X[y == label], n_new, int(fit_seed),
                                        int(sample_seed))
             for label, n_new, fit_seed, sample_seed in jobs)

@@ -121,3 +121,15 @@ def test_default_sampler_does_not_warn_about_its_own_lam():
     with warnings.catch_warnings():
         warnings.simplefilter("error", SamplingWarning)
         sampler.sample(1000)
+
+
+def test_lam_auto_scores_chain_states_whatever_the_output(mixed_units):
+    # The final denoising step is applied at the calibrated lam; scored on
+    # the denoised means, the smallest candidate would always win.
+    fitted = [ReinjectionSampler(
+        DenoisingAutoencoder(hidden_layer_sizes=(16, 4), **FAST),
+        lam="auto", output=output, random_state=0).fit(mixed_units)
+        for output in ("state", "mean")]
+    np.testing.assert_array_equal(fitted[0].lam_scores_,
+                                  fitted[1].lam_scores_)
+    assert fitted[0].lam_ == fitted[1].lam_

@@ -167,8 +167,8 @@ def build_generators(ep, device, seed):
         vae(), lam="auto", init="prior", n_steps=3, burn_in=0,
         random_state=seed)
     # The same with the final denoising step: the kept states passed once
-    # more through the VAE (its noise-free reconstruction r(x_t)); lam is
-    # calibrated for this output.
+    # more through the VAE (its noise-free reconstruction r(x_t)), at the
+    # lam calibrated on the chain's states.
     gens["VAE + reinjection, lam=auto, mean output"] = ReinjectionSampler(
         vae(), lam="auto", init="prior", n_steps=3, burn_in=0,
         output="mean", random_state=seed)

@@ -135,8 +135,8 @@ class ReinjectionSampler(BaseSampler):
         denoised estimate of the clean point behind it. It removes the
         pixel noise of std ``sqrt(lam)`` and pulls samples towards the
         modes. It can help when the samples train a classifier (MNIST
-        students on the benchmarks page: deep AE 0.948 to 0.968; from a
-        VAE's prior it made no difference, 0.9675 both). With a
+        students on the benchmarks page: deep AE 0.946 to 0.970; from a
+        VAE's prior it made no difference, 0.970 both). With a
         :class:`~sklearn_reinject.MultiScaleDenoisingAutoencoder`, whose
         smallest-noise denoiser barely blurs, it neither helps nor hurts
         (MMD² on a Gaussian mixture within 4% of the raw states', over 3

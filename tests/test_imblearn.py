@@ -177,7 +177,9 @@ def test_samplers_work_in_an_imblearn_pipeline(sampler, imbalanced):
     pipe = pipeline.make_pipeline(clone(sampler),
                                   LogisticRegression(max_iter=500))
     pipe.fit(X, y)
-    assert pipe.score(X, y) > 0.5
+    # Measured: 0.767 after noise, 0.790 after reinjection (0.837 without
+    # resampling: plain accuracy favours the majority class).
+    assert pipe.score(X, y) > 0.7
     # The sampler resamples in fit only: predict sees the rows as they are.
     assert pipe.predict(X).shape == y.shape
 

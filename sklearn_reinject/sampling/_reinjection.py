@@ -239,8 +239,9 @@ class ReinjectionSampler(BaseSampler):
         resampled class.
     init_data_ : ndarray of shape (n_init, n_features)
         Only with ``init="data"``: up to 10,000 **rows of the training
-        data**, kept so that walks can start from them. They travel with
-        every pickle of the sampler (and of a
+        data**, kept so that walks can start from them (standardised when
+        ``scaler_`` is set; ``scaler_.inverse_transform`` gives them
+        back). They travel with every pickle of the sampler (and of a
         :class:`~sklearn_reinject.SyntheticDistiller` holding it). With any
         other ``init`` the sampler keeps no training row.
 

@@ -145,6 +145,24 @@ def test_compare_generators_code_path(mnist_available, tmp_path):
     assert (out / "samples.png").stat().st_size > 1000
 
 
+@pytest.mark.filterwarnings("ignore::sklearn_reinject.SamplingWarning")
+def test_vae_students_code_path(mnist_available, tmp_path):
+    bench = _load_script("vae_students")
+    report = bench.main(["--seeds", "0", "1", "--n-train", "600",
+                         "--n-val", "200", "--teacher-epochs", "1",
+                         "--vae-epochs", "1", "--student-epochs", "1",
+                         "--budget", "300", "--out", str(tmp_path)])
+    saved = json.loads((tmp_path / "results.json").read_text())
+    assert list(saved["results"]) == [name for name, _, _ in bench.ROWS]
+    assert saved["lams"] == report["lams"] and len(saved["lams"]) == 2
+    for runs in saved["results"].values():
+        assert [r["seed"] for r in runs] == [0, 1]
+        for r in runs:
+            assert 0.0 <= r["accuracy"] <= 1.0 and r["mmd2"] > -1.0
+    table = (tmp_path / "students.md").read_text()
+    assert table.count("\n|") == len(bench.ROWS) + 1
+
+
 def test_speed_benchmarks_code_paths(tmp_path):
     """Both speed benchmarks run end to end on tiny sizes (not timed)."""
     sampling = _load_script("bench_sampling")

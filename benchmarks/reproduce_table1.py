@@ -303,7 +303,7 @@ def plot_curves(report, path):
             continue
         seen, acc = np.array(res["curve"]).T
         ax.plot(seen, np.clip(acc, 1e-3, 1 - 1e-3), marker="o", ms=3,
-                label=f"{name} ({res['accuracy']:.3f})")
+                label=f"{name} ({res['accuracy']:.4f})")
     ax.axhline(report["results"]["teacher"]["accuracy"], color="k", ls="--",
                lw=1, label="teacher")
     ax.set_yscale("logit")

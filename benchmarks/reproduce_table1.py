@@ -314,7 +314,9 @@ def plot_curves(report, path):
     ax.set_xscale("log")
     ax.set_xlabel("synthetic samples seen by the student")
     ax.set_ylabel("test accuracy (logit scale)")
-    ax.set_title(f"MNIST, profile {report['settings']['profile']}, "
+    settings = report["settings"]
+    ax.set_title(f"MNIST, profile {settings['profile']}, "
+                 f"{settings['epochs']['student_epochs']} student epochs, "
                  f"device {report['device']}")
     ax.legend(fontsize=8)
     fig.tight_layout()

@@ -15,8 +15,8 @@ learns the teacher even from noise (0.959 against 0.957 for reinjection),
 because the teacher's probabilities on noise carry its decision function.
 The samples matter where they are the product (MMD² 0.18 for noise, 0.018
 for reinjection) and where the student sees only hard labels (forest 0.44
-from noise, 0.84 from reinjection, 0.98 from the real rows). About 10 to 15 s
-on 2 idle CPU cores, by the machine.
+from noise, 0.84 from reinjection, 0.98 from the real rows). About 10 to 20 s
+on 2 idle CPU cores with start-up, by the machine.
 """
 
 import time

@@ -8,7 +8,7 @@ from sklearn.model_selection import GridSearchCV
 
 from sklearn_reinject import (ChainDivergenceError, DenoisingAutoencoder,
                               GaussianNoiseSampler, LossyAutoencoder,
-                              ReinjectionSampler)
+                              ModuleAutoencoder, ReinjectionSampler)
 from sklearn_reinject.metrics import mmd2_unbiased
 from sklearn_reinject.sampling import run_walks
 from sklearn_reinject.sampling._runner import reinjection_chunks
@@ -64,6 +64,56 @@ def test_walks_follow_the_recursion():
     means = run_walks(r, x0, 6, 2, 0.2, torch.Generator().manual_seed(1),
                       "mean")
     torch.testing.assert_close(means, r(torch.stack(states[1:5])))
+
+
+@pytest.mark.parametrize("anneal", [False, True])
+def test_smaller_steps_follow_their_recursion(anneal):
+    """``x + eta (r(x) - x) + sqrt(eta lam) eps`` at every level."""
+    r, x0 = _small_chain()
+    eta, lam = 0.3, 0.2
+    levels = [(lambda x: 0.5 * r(x), 0.8)] if anneal else []
+    kept = run_walks(r, x0, 5, 1, lam, torch.Generator().manual_seed(1),
+                     "state", anneal=levels, step_fraction=eta)
+    gen = torch.Generator().manual_seed(1)
+    x, states = x0, []
+    for r_level, lam_level in levels:
+        for _ in range(5):
+            eps = torch.empty_like(x).normal_(generator=gen)
+            x = x + eta * (r_level(x) - x) + (eta * lam_level) ** 0.5 * eps
+    for _ in range(5):
+        eps = torch.empty_like(x).normal_(generator=gen)
+        x = x + eta * (r(x) - x) + (eta * lam) ** 0.5 * eps
+        states.append(x)
+    torch.testing.assert_close(kept, torch.stack(states[1:]))
+    means = run_walks(r, x0, 5, 1, lam, torch.Generator().manual_seed(1),
+                      "mean", anneal=levels, step_fraction=eta)
+    torch.testing.assert_close(means, r(torch.stack(states[:4])))
+
+
+def test_smaller_steps_shrink_the_discretisation_bias():
+    """The exact stationary variance of the chain on a Gaussian.
+
+    For data ``N(0, v I)`` and denoising noise ``sigma``, the ideal
+    denoiser is ``r(x) = a x`` with ``a = v / (v + sigma**2)``. The chain
+    ``x <- x + eta (r(x) - x) + sqrt(eta lam) eps`` with the matched ``lam
+    = 2 sigma**2`` has stationary variance ``eta lam / (1 - (1 - eta (1 -
+    a))**2)``: 1.8 at ``eta = 1`` and 1.525 at ``eta = 0.1``, against 1.5
+    (the smoothed density ``v + sigma**2``) as ``eta -> 0``.
+    """
+    v, s2 = 1.0, 0.5
+    a, lam = v / (v + s2), 2 * s2
+    net = torch.nn.Linear(2, 2, bias=False)
+    with torch.no_grad():
+        net.weight.copy_(a * torch.eye(2))
+    ae = ModuleAutoencoder(net, lam=lam).fit(np.zeros((3, 2)))
+    for eta, n_steps in ((1.0, 30), (0.1, 150)):
+        exact = eta * lam / (1 - (1 - eta * (1 - a)) ** 2)
+        samples = ReinjectionSampler(
+            ae, lam=lam, n_steps=n_steps, burn_in=n_steps - 1,
+            step_fraction=eta, random_state=0).sample(4000)
+        # Sampling seeds 0-9: at most 0.061 from the exact variance (1.74
+        # to 1.83 at eta = 1, 1.47 to 1.55 at eta = 0.1).
+        assert abs(samples.var() - exact) < 0.1
 
 
 class _NoHostSync(torch.overrides.TorchFunctionMode):

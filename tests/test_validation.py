@@ -162,6 +162,26 @@ def test_bad_lam(fitted, lam):
 
 
 @HYPO
+@given(value=st.one_of(st.floats(max_value=0.0, allow_nan=False),
+                       st.floats(min_value=1.0, exclude_min=True),
+                       st.just(float("nan")), st.text(max_size=3)))
+def test_bad_step_fraction(fitted, value):
+    sampler = clone(fitted["ReinjectionSampler"]).set_params(
+        step_fraction=value)
+    with pytest.raises(ValueError, match="'step_fraction' parameter"):
+        sampler.fit(_data()[0])
+
+
+def test_step_fraction_is_refused_with_metropolis_hastings(fitted):
+    sampler = clone(fitted["ReinjectionSampler"]).set_params(
+        method="mh", step_fraction=0.5)
+    with pytest.raises(ValueError, match="'step_fraction' parameter applies "
+                                         "to method='reinject' only.*Got "
+                                         "step_fraction=0.5"):
+        sampler.fit(_data()[0])
+
+
+@HYPO
 @given(n_steps=st.integers(1, 12), extra=st.integers(0, 5))
 def test_burn_in_not_below_n_steps(fitted, n_steps, extra):
     sampler = clone(fitted["ReinjectionSampler"]).set_params(

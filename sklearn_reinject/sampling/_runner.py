@@ -61,6 +61,7 @@ class WalkPlan:
     chunk: int
     init: Callable
     anneal: tuple = ()
+    step_fraction: float = 1.0
     verbose: int = 0
     mh_score_scale: float = 1.0
     mh_n_integration_points: int = 2
@@ -123,7 +124,8 @@ def reinjection_chunks(plan, n_walks_total, seed):
                     with autocast(plan.device, plan.precision):
                         run_walks(plan.reconstruct, x0, plan.n_steps,
                                   plan.burn_in, plan.lam, generator,
-                                  plan.output, out=kept, anneal=plan.anneal)
+                                  plan.output, out=kept, anneal=plan.anneal,
+                                  step_fraction=plan.step_fraction)
             if pending is not None:
                 yield finish_chunk(plan, *pending)
                 pending = None
@@ -191,7 +193,8 @@ def _run_walks_worker(plan, x0, generators, out, block):
         with autocast(x0.device, plan.precision):
             run_walks(plan.reconstruct, x0, plan.n_steps, plan.burn_in,
                       plan.lam, generators, plan.output, out=out,
-                      block=block, anneal=plan.anneal)
+                      block=block, anneal=plan.anneal,
+                      step_fraction=plan.step_fraction)
         return within_bounds(out)
 
 

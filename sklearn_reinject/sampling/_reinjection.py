@@ -314,9 +314,10 @@ class ReinjectionSampler(BaseSampler):
     def __init__(self, autoencoder, *, lam=DEFAULT_LAM, n_steps=10, burn_in=2,
                  n_chains=None, init="normal", output="state",
                  method="reinject", schedule="auto", step_fraction=1.0,
-                 proposal="reinject", step_size=None, n_integration_points=2, precision="float32",
-                 standardize="auto", sampling_strategy="auto", n_jobs=None,
-                 random_state=None, verbose=0):
+                 proposal="reinject", step_size=None, n_integration_points=2,
+                 precision="float32", standardize="auto",
+                 sampling_strategy="auto", n_jobs=None, random_state=None,
+                 verbose=0):
         self.autoencoder = autoencoder
         self.lam = lam
         self.n_steps = n_steps

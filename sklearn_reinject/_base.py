@@ -19,7 +19,7 @@ from sklearn.exceptions import ConvergenceWarning
 from ._skorch import OPTIMIZERS, RNG_STATE_KEY, _SliceLoader, _TrainingNet
 from .exceptions import TrainingDivergedError
 from .nn import ACTIVATIONS, materialize_
-from .utils._batching import batched_apply, to_cpu
+from .utils._batching import batched_apply, to_cpu, to_tensor
 from .utils._compat import Interval, StrOptions
 from .utils._device import PRECISIONS, available_device, resolve_device
 from .utils._random import draw_seeds, torch_generator
@@ -233,8 +233,8 @@ class BaseTorchMLP(DeviceModuleMixin, SkorchRoutingMixin, BaseEstimator):
         self._net = net
         self.device_ = device
         self.module_ = net.module_
-        X_t = torch.as_tensor(X).to(device)
-        y_t = None if y is None else torch.as_tensor(y).to(device)
+        X_t = to_tensor(X, device)
+        y_t = None if y is None else to_tensor(y, device)
         self._run_epochs(X_t, y_t, epochs)
         self._check_training_outcome(
             self._fit_epochs if epochs is None else epochs)
@@ -304,8 +304,8 @@ class BaseTorchMLP(DeviceModuleMixin, SkorchRoutingMixin, BaseEstimator):
         """More epochs on new data with the same net and optimiser state."""
         if not hasattr(self, "_net"):
             self._restore_net()
-        self._run_epochs(torch.as_tensor(X).to(self.device_),
-                         torch.as_tensor(y).to(self.device_), epochs)
+        self._run_epochs(to_tensor(X, self.device_),
+                         to_tensor(y, self.device_), epochs)
         if not np.isfinite(self.loss_curve_[-1]):
             raise TrainingDivergedError(
                 f"The training loss became non-finite "

@@ -35,6 +35,41 @@ print("ok")
     assert out.stdout.strip() == "ok"
 
 
+def test_read_only_inputs_reach_torch_without_a_warning():
+    # joblib hands large arrays to its workers as read-only memory maps
+    # (GridSearchCV(n_jobs=2) on MNIST). PyTorch warns once per process
+    # about such arrays, hence a fresh interpreter with that warning as an
+    # error.
+    code = """
+import numpy as np
+from sklearn_reinject import (DenoisingAutoencoder, ReinjectionSampler,
+                              SoftTargetClassifier)
+from sklearn_reinject.metrics import distance_to_closest_record, mmd2_unbiased
+X = np.random.RandomState(0).rand(120, 4).astype(np.float32)
+y = np.arange(120) % 2
+before = X.copy()
+X.setflags(write=False)
+y.setflags(write=False)
+ae = DenoisingAutoencoder(hidden_layer_sizes=(8,), max_epochs=2,
+                          random_state=0).fit(X)
+SoftTargetClassifier(hidden_layer_sizes=(8,), max_epochs=1,
+                     random_state=0).fit(X, y).partial_fit(X, y)
+ae.transform(X)
+ae.estimate_score(X)
+S = ReinjectionSampler(ae, lam="auto", random_state=0).fit(X).sample(20)
+mmd2_unbiased(S, X)
+distance_to_closest_record(S, X)
+assert np.array_equal(X, before)
+print("ok")
+"""
+    out = subprocess.run(
+        [sys.executable, "-W", "error:The given NumPy array:UserWarning",
+         "-c", code],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"
+
+
 @pytest.fixture(scope="module")
 def search_setup(digits):
     X_train, _, y_train, _ = digits

@@ -11,7 +11,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._base import BaseTorchMLP
 from ..nn import ACTIVATIONS, MLPAutoencoder, ReconstructionLoss
 from ..nn import batch_jacobian, reconstruction_loss
-from ..utils._batching import batched_apply
+from ..utils._batching import batched_apply, to_tensor
 from ..utils._compat import StrOptions, _fit_context
 from ..utils._constants import DEFAULT_LAM
 
@@ -325,7 +325,7 @@ class BaseAutoencoder(ReconstructTensorMixin, ClassNamePrefixFeaturesOutMixin,
         eye = torch.eye(X.shape[1], device=self.device_)
         out = []
         for start in range(0, len(X), 256):
-            xb = torch.from_numpy(X[start:start + 256]).to(self.device_)
+            xb = to_tensor(X[start:start + 256], self.device_)
             J = batch_jacobian(self.module_.reconstruct, xb)
             out.append(((J.detach() - eye) / scale).cpu().numpy())
         return np.concatenate(out) if out else np.empty(

@@ -6,6 +6,7 @@ import numpy as np
 import torch
 from sklearn.utils import check_array, check_random_state
 
+from ..utils._batching import to_tensor
 from ..utils._compat import Interval, StrOptions, validate_params
 
 _BLOCK = 2048
@@ -13,7 +14,7 @@ _BLOCK = 2048
 
 def _as_tensor(X, name, device="cpu"):
     X = check_array(X, dtype=np.float64, input_name=name)
-    return torch.from_numpy(X).to(device)
+    return to_tensor(X, device)
 
 
 def check_same_width(X, Y):

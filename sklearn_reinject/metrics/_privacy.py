@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from sklearn.utils import check_array, check_random_state
 
+from ..utils._batching import to_tensor
 from ..utils._compat import Interval, validate_params
 
 _COMMON = {
@@ -55,10 +56,10 @@ def _nearest_distances(S, R, k, batch_size, device):
     """
     device = torch.device(device)
     out = np.empty((len(S), k), dtype=np.float64)
-    R_norms = [(j, torch.from_numpy(R[j:j + batch_size]).to(
-        device, torch.float64)) for j in range(0, len(R), batch_size)]
+    R_norms = [(j, to_tensor(R[j:j + batch_size], device, torch.float64))
+               for j in range(0, len(R), batch_size)]
     for i in range(0, len(S), batch_size):
-        a = torch.from_numpy(S[i:i + batch_size]).to(device, torch.float64)
+        a = to_tensor(S[i:i + batch_size], device, torch.float64)
         a2 = (a * a).sum(1)
         best_d = torch.full((len(a), k), float("inf"), dtype=torch.float64,
                             device=device)

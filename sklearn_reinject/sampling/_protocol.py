@@ -16,6 +16,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import validate_data
 
 from .._base import DeviceModuleMixin
+from ..utils._batching import to_tensor
 from ..utils._compat import Interval, _fit_context
 from ..utils._device import resolve_device
 
@@ -168,7 +169,7 @@ class ModuleAutoencoder(DeviceModuleMixin, BaseEstimator):
         device = resolve_device(self.device)
         module = copy.deepcopy(self.module).to(device).eval()
         with torch.inference_mode():
-            out = module(torch.from_numpy(X[:2]).to(device))
+            out = module(to_tensor(X[:2], device))
         if not isinstance(out, torch.Tensor) or out.shape != (
                 min(len(X), 2), X.shape[1]):
             got = (tuple(out.shape) if isinstance(out, torch.Tensor)

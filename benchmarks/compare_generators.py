@@ -46,6 +46,9 @@ PROFILES = {
                  budget=200_000, student_epochs=20, n_eval=10_000),
 }
 
+# In a row that reuses an earlier row's sampler: the lam it calibrated.
+BASE_LAM = "base"
+
 # (metric key, column title, higher is better)
 COLUMNS = [
     ("mmd2", "MMD²", False),
@@ -168,10 +171,12 @@ def build_generators(ep, device, seed):
         random_state=seed)
     # The same with the final denoising step: the kept states passed once
     # more through the VAE (its noise-free reconstruction r(x_t)), at the
-    # lam calibrated on the chain's states.
-    gens["VAE + reinjection, lam=auto, mean output"] = ReinjectionSampler(
-        vae(), lam="auto", init="prior", n_steps=3, burn_in=0,
-        output="mean", random_state=seed)
+    # lam calibrated on the chain's states, which does not depend on
+    # `output`: the row above's VAE and lam, not a second identical fit.
+    gens["VAE + reinjection, lam=auto, mean output"] = (
+        "VAE + reinjection, lam=auto", dict(
+            lam=BASE_LAM, init="prior", n_steps=3, burn_in=0, output="mean",
+            random_state=seed))
     # Annealed reinjection: one denoiser over 10 noise levels (from the
     # data's extent down to 0.01), walks from N(data mean, sigma_1^2 I)
     # down the ladder, 10 steps per level, the last level's states passed
@@ -184,11 +189,14 @@ def build_generators(ep, device, seed):
             random_state=seed, **kwargs)
 
     gens["annealed reinjection, multi-scale DAE, lam=auto"] = annealed()
-    # The same with Langevin steps 20 times smaller (step_fraction=0.05,
-    # chosen on a split of the training images, see the benchmarks page):
-    # the same number of network evaluations per walk.
+    # The same autoencoder with Langevin steps 20 times smaller
+    # (step_fraction=0.05, chosen on a split of the training images, see
+    # the benchmarks page): the same number of network evaluations per
+    # walk, lam calibrated afresh on the rows the row above held out.
     gens["annealed reinjection, multi-scale DAE, lam=auto, step 0.05"] = (
-        annealed(step_fraction=0.05))
+        "annealed reinjection, multi-scale DAE, lam=auto", dict(
+            lam="auto", init="prior", output="mean", random_state=seed,
+            step_fraction=0.05))
     for k in (10, 50):
         gens[f"GaussianMixture({k}) on PCA-50"] = PCAGenerator(
             GaussianMixture(k, covariance_type="full", random_state=seed),
@@ -230,6 +238,7 @@ def run(args):
     from sklearn_reinject import (ReinjectionSampler, SoftTargetClassifier,
                                   SyntheticDistiller)
     from sklearn_reinject.datasets import load_mnist
+    from sklearn_reinject.sampling._calibration import calibration_split
     from sklearn_reinject.utils._device import resolve_device
 
     ep = dict(PROFILES[args.profile])
@@ -274,15 +283,23 @@ def run(args):
     code_model = None
     for name, gen in gens.items():
         t0 = time.perf_counter()
-        base = None
+        base, X_fit = None, X_train
         if isinstance(gen, tuple):
             # A sampler over an autoencoder trained for an earlier row.
             base, kwargs = gen
+            kwargs = dict(kwargs)
             trained = gens[base]
+            if kwargs.get("lam") == BASE_LAM:
+                kwargs["lam"] = trained.lam_
+            elif kwargs.get("lam") == "auto":
+                # The earlier row's autoencoder never saw these rows: the
+                # held-out slice its own calibration used.
+                X_fit = calibration_split(X_train, False,
+                                          trained.random_state)[1]
             trained = getattr(trained, "autoencoder_", trained)
             gen = ReinjectionSampler(FrozenEstimator(trained), **kwargs)
             gens[name] = gen
-        gen = gen.fit(X_train)
+        gen = gen.fit(X_fit)
         fit_s = time.perf_counter() - t0
         if base is not None:
             # It reuses a trained autoencoder: count that training too.
@@ -296,7 +313,8 @@ def run(args):
         res = evaluate(samples, X_eval, teacher, code_model, args.seed)
         res.update(memorisation(samples, X_train, X_holdout, copy_radius,
                                 args.seed))
-        if hasattr(gen, "lam_grid_"):
+        if hasattr(gen, "lam_grid_") or (
+                base is not None and hasattr(gens[base], "lam_grid_")):
             res["lam"] = gen.lam_
         distiller = SyntheticDistiller(
             FrozenEstimator(teacher), FrozenEstimator(gen), clone(student),

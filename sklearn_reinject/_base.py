@@ -346,17 +346,29 @@ class BaseTorchMLP(DeviceModuleMixin, SkorchRoutingMixin, BaseEstimator):
         last window of ``k`` epochs (``k`` is 1, or 5% of the epochs on
         long runs, where one epoch of a small data set is a batch or two
         and its loss is noise) is compared with the best of the three
-        windows before it.
+        windows before it. The rise must be more than 5% and, with windows
+        of several epochs, more than three standard errors of the
+        difference of the two windows' means: a plateau whose per-epoch
+        loss scatters by 5 to 10% (a class of ten rows, one batch per
+        epoch) is noise, not a rise.
         """
         k = max(1, self.n_iter_ // 20)
         if self.n_iter_ < 4 * k:
             return
-        curve = np.asarray(self.loss_curve_[-4 * k:]).reshape(4, k).mean(1)
-        if curve[-1] > 1.05 * curve[:-1].min():
+        windows = np.asarray(self.loss_curve_[-4 * k:]).reshape(4, k)
+        means = windows.mean(1)
+        best = int(means[:-1].argmin())
+        rise = means[-1] - means[best]
+        if k > 1:
+            noise = 3.0 * np.sqrt((windows[-1].var(ddof=1)
+                                   + windows[best].var(ddof=1)) / k)
+        else:
+            noise = 0.0
+        if means[-1] > 1.05 * means[best] and rise > noise:
             span = "epoch" if k == 1 else f"{k} epochs"
             warn_at_caller(
                 f"The training loss rose in the last {span} (mean "
-                f"{curve[-1]:.4g} against {curve[:-1].min():.4g} before); "
+                f"{means[-1]:.4g} against {means[best]:.4g} before); "
                 "consider a smaller 'lr'.", ConvergenceWarning)
 
     def _check_callback_names(self, net):

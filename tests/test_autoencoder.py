@@ -334,3 +334,27 @@ def test_loss_noise_of_long_runs_does_not_warn():
     est.loss_curve_ = [1.0, 1.1] * 240 + [1.3] * 20
     with pytest.warns(ConvergenceWarning, match="rose in the last 25 epochs"):
         est._warn_if_loss_rose()
+
+
+def test_a_rise_within_the_windows_noise_does_not_warn():
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    # A plateau whose per-epoch loss scatters by 10%, as a class of ten rows
+    # trained one batch per epoch does: window means 1.0, 1.0, 1.0 and then
+    # 1.06, 6% up but 2.1 standard errors of the difference of two window
+    # means. The same rise with a scatter of 1% (21 standard errors) warns.
+    def curve(scatter, last):
+        window = [1.0 + scatter * (-1) ** i for i in range(24)] + [1.0]
+        return window * 19 + [last - 1.0 + v for v in window]
+
+    est = small_autoencoder()
+    est.n_iter_ = 500
+    est.loss_curve_ = curve(0.1, 1.06)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        est._warn_if_loss_rose()
+    est.loss_curve_ = curve(0.01, 1.06)
+    with pytest.warns(ConvergenceWarning, match="rose in the last 25 epochs"):
+        est._warn_if_loss_rose()

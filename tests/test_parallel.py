@@ -35,12 +35,21 @@ print("ok")
     assert out.stdout.strip() == "ok"
 
 
+def _runs_without_the_read_only_warning(code):
+    # PyTorch warns once per process about read-only arrays, hence a fresh
+    # interpreter per case, with that warning as an error.
+    out = subprocess.run(
+        [sys.executable, "-W", "error:The given NumPy array:UserWarning",
+         "-c", code],
+        capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"
+
+
 def test_read_only_inputs_reach_torch_without_a_warning():
-    # joblib hands large arrays to its workers as read-only memory maps
-    # (GridSearchCV(n_jobs=2) on MNIST). PyTorch warns once per process
-    # about such arrays, hence a fresh interpreter with that warning as an
-    # error.
-    code = """
+    # joblib hands large arrays to its workers as read-only memory maps, and
+    # np.frombuffer and np.load(mmap_mode="r") return read-only arrays.
+    _runs_without_the_read_only_warning("""
 import numpy as np
 from sklearn_reinject import (DenoisingAutoencoder, ReinjectionSampler,
                               SoftTargetClassifier)
@@ -61,13 +70,25 @@ mmd2_unbiased(S, X)
 distance_to_closest_record(S, X)
 assert np.array_equal(X, before)
 print("ok")
-"""
-    out = subprocess.run(
-        [sys.executable, "-W", "error:The given NumPy array:UserWarning",
-         "-c", code],
-                         capture_output=True, text=True)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "ok"
+""")
+
+
+def test_a_float32_dataframe_reaches_torch_without_a_warning():
+    # Under pandas' copy-on-write (the default from pandas 3) a float32
+    # DataFrame converts to a read-only view of its data.
+    pd = pytest.importorskip("pandas")
+    if np.asarray(pd.DataFrame(np.zeros((2, 2), np.float32))).flags.writeable:
+        pytest.skip("this pandas converts DataFrames to writable arrays")
+    _runs_without_the_read_only_warning("""
+import numpy as np
+import pandas as pd
+from sklearn_reinject import DenoisingAutoencoder
+X = pd.DataFrame(np.random.RandomState(0).rand(120, 4).astype(np.float32),
+                 columns=list("abcd"))
+DenoisingAutoencoder(hidden_layer_sizes=(8,), max_epochs=2,
+                     random_state=0).fit(X).transform(X)
+print("ok")
+""")
 
 
 @pytest.fixture(scope="module")

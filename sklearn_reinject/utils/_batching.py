@@ -10,9 +10,10 @@ import torch
 def to_tensor(X, device=None, dtype=None):
     """A tensor on ``device`` from a numpy array, read-only arrays included.
 
-    Read-only arrays are common inputs: joblib memory-maps large arguments
-    read-only for its workers (``GridSearchCV(n_jobs=2)`` on MNIST), and
-    ``np.frombuffer`` returns them. On the CPU the tensor shares the array's
+    Read-only arrays are common inputs: a float32 DataFrame under pandas'
+    copy-on-write (the default from pandas 3) converts to a read-only
+    view, joblib memory-maps large arguments read-only for its workers,
+    and ``np.frombuffer`` and ``np.load(mmap_mode="r")`` return them. On the CPU the tensor shares the array's
     memory without a copy; the package only ever reads it (batches are
     indexed copies, in-place operations act on results), so PyTorch's
     warning that writing to such a tensor is undefined is silenced here

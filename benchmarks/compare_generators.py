@@ -46,7 +46,9 @@ PROFILES = {
                  budget=200_000, student_epochs=20, n_eval=10_000),
 }
 
-# In a row that reuses an earlier row's sampler: the lam it calibrated.
+# In a row that reuses an earlier row's sampler: the lam it calibrated
+# (``lam="auto"`` left as it is calibrates afresh on the rows that sampler
+# held out).
 BASE_LAM = "base"
 
 # (metric key, column title, higher is better)
@@ -149,7 +151,7 @@ def build_generators(ep, device, seed):
         # The same trained autoencoder, keeping the noise-free means r(x_t)
         # instead of the noisy states.
         gens[f"reinjection, {name}, mean output"] = (
-            f"reinjection, {name}", dict(lam=0.1, output="mean"))
+            f"reinjection, {name}", dict(output="mean"))
     rcae = ContractiveAutoencoder(
         hidden_layer_sizes=(32,), activation="tanh", loss="bce",
         contraction=0.05, max_epochs=ep["rcae"], batch_size=32,
@@ -174,9 +176,7 @@ def build_generators(ep, device, seed):
     # lam calibrated on the chain's states, which does not depend on
     # `output`: the row above's VAE and lam, not a second identical fit.
     gens["VAE + reinjection, lam=auto, mean output"] = (
-        "VAE + reinjection, lam=auto", dict(
-            lam=BASE_LAM, init="prior", n_steps=3, burn_in=0, output="mean",
-            random_state=seed))
+        "VAE + reinjection, lam=auto", dict(lam=BASE_LAM, output="mean"))
     # Annealed reinjection: one denoiser over 10 noise levels (from the
     # data's extent down to 0.01), walks from N(data mean, sigma_1^2 I)
     # down the ladder, 10 steps per level, the last level's states passed
@@ -194,9 +194,8 @@ def build_generators(ep, device, seed):
     # the benchmarks page): the same number of network evaluations per
     # walk, lam calibrated afresh on the rows the row above held out.
     gens["annealed reinjection, multi-scale DAE, lam=auto, step 0.05"] = (
-        "annealed reinjection, multi-scale DAE, lam=auto", dict(
-            lam="auto", init="prior", output="mean", random_state=seed,
-            step_fraction=0.05))
+        "annealed reinjection, multi-scale DAE, lam=auto",
+        dict(step_fraction=0.05))
     for k in (10, 50):
         gens[f"GaussianMixture({k}) on PCA-50"] = PCAGenerator(
             GaussianMixture(k, covariance_type="full", random_state=seed),
@@ -285,10 +284,15 @@ def run(args):
         t0 = time.perf_counter()
         base, X_fit = None, X_train
         if isinstance(gen, tuple):
-            # A sampler over an autoencoder trained for an earlier row.
-            base, kwargs = gen
-            kwargs = dict(kwargs)
+            # A sampler over an autoencoder trained for an earlier row,
+            # with that row's sampler settings where it has a sampler and
+            # the changes given here.
+            base, changes = gen
             trained = gens[base]
+            kwargs = {k: v for k, v in trained.get_params(deep=False).items()
+                      if k != "autoencoder"} if isinstance(
+                trained, ReinjectionSampler) else {}
+            kwargs.update(changes)
             if kwargs.get("lam") == BASE_LAM:
                 kwargs["lam"] = trained.lam_
             elif kwargs.get("lam") == "auto":

@@ -126,7 +126,10 @@ class DeviceModuleMixin:
     """
 
     def __getstate__(self):
-        state = super().__getstate__()
+        # BaseEstimator returns the instance's own __dict__ for classes
+        # outside scikit-learn: edit a copy, or pickling (and so clone,
+        # joblib.dump, a process pool) would change the live estimator.
+        state = dict(super().__getstate__())
         module = state.get("module_")
         if module is not None and any(
                 t.device.type != "cpu"

@@ -187,6 +187,24 @@ def test_pickle_round_trip(fitted_dae, digits):
     assert loaded.loss_curve_ == fitted_dae.loss_curve_
 
 
+def test_pickling_leaves_the_live_estimator_as_it_was(digits):
+    # Pickling once replaced the fitted estimator's device_ by a string and
+    # dropped its training net; a CUDA-fitted estimator would also have had
+    # its module_ swapped for a CPU copy.
+    import torch
+
+    from sklearn_reinject import LossyAutoencoder
+
+    X = digits[1][:100]
+    ae = LossyAutoencoder(hidden_layer_sizes=(8,), max_epochs=2,
+                          device="cpu", random_state=0).fit(X)
+    before = dict(vars(ae))
+    pickle.dumps(ae)
+    assert vars(ae).keys() == before.keys()
+    assert all(vars(ae)[key] is value for key, value in before.items())
+    assert isinstance(ae.device_, torch.device)
+
+
 def test_joblib_round_trip(fitted_dae, digits, tmp_path):
     import joblib
 

@@ -34,6 +34,23 @@ def _is_optimizer_class(obj):
     return isinstance(obj, type) and issubclass(obj, torch.optim.Optimizer)
 
 
+def _fuses_by_default(optimizer, device, routed):
+    """Whether ``optimizer`` runs PyTorch's fused kernel unless told not to.
+
+    Adam, AdamW, SGD and Adagrad take ``fused=True`` on the CPU and CUDA:
+    one kernel updates all of a parameter group's tensors, the same update
+    up to float rounding, instead of a Python loop of element-wise
+    operations per tensor (PyTorch's CPU default). The user's
+    ``optimizer__fused`` or ``optimizer__foreach`` decides instead.
+    ``benchmarks/bench_training.py`` measures the gain.
+    """
+    if "optimizer__fused" in routed or "optimizer__foreach" in routed:
+        return False
+    if torch.device(device).type not in ("cpu", "cuda"):
+        return False
+    return "fused" in inspect.signature(optimizer).parameters
+
+
 #: ``max_epochs="auto"``: at least this many epochs and gradient steps.
 AUTO_MIN_EPOCHS = 50
 AUTO_MIN_STEPS = 500
@@ -284,7 +301,7 @@ class BaseTorchMLP(DeviceModuleMixin, SkorchRoutingMixin, BaseEstimator):
             noise_generator=noise_generator,
             epoch_generators=[shuffle_generator, noise_generator],
             # The user's skorch arguments win over these defaults.
-            **self._skorch_arguments(),
+            **self._skorch_arguments(optimizer, device),
         )
 
     def _restore_net(self):
@@ -391,10 +408,12 @@ class BaseTorchMLP(DeviceModuleMixin, SkorchRoutingMixin, BaseEstimator):
                     f"{name!r}, which is not among this net's callbacks "
                     f"{sorted(names)}.")
 
-    def _skorch_arguments(self):
+    def _skorch_arguments(self, optimizer, device):
         """skorch's routed arguments: these defaults, then the user's."""
         defaults = {"optimizer__weight_decay": self.weight_decay}
         routed = self._routed_params()
+        if _fuses_by_default(optimizer, device, routed):
+            defaults["optimizer__fused"] = True
         if routed.get("callbacks__print_log", "kept") is not None:
             defaults["callbacks__print_log__keys_ignored"] = [RNG_STATE_KEY]
         return {**defaults, **routed}

@@ -188,9 +188,12 @@ def test_speed_benchmarks_code_paths(tmp_path):
                             "--epochs", "2", "--repeats", "1",
                             "--batch-sizes", "128", "--precisions",
                             "float32", "bfloat16"])
-    assert [(r["precision"], r["batch_size"]) for r in result["runs"]] == [
-        ("float32", 128), ("bfloat16", 128)]
-    assert all(r["ratio"] > 0 for r in result["runs"])
+    assert [(r["precision"], r["batch_size"], r["fused"])
+            for r in result["runs"]] == [
+        ("float32", 128, True), ("float32", 128, False),
+        ("bfloat16", 128, True), ("bfloat16", 128, False)]
+    assert all(r["ratio"] > 0 and r["fused_over_unfused"] > 0
+               for r in result["runs"])
 
 
 @pytest.mark.filterwarnings("ignore::sklearn_reinject.SamplingWarning")

@@ -102,3 +102,36 @@ def test_unknown_routed_arguments_are_refused(data):
     with pytest.raises(ValueError, match="callback 'printlog'"):
         _fit(LossyAutoencoder(max_epochs=1, device="cpu").set_params(
             callbacks__printlog__floatfmt=".2f"), data)
+
+
+@pytest.mark.parametrize("optimizer, fused", [
+    ("adam", True), ("adamw", True), ("sgd", True), (torch.optim.Adagrad, True),
+    # RMSprop has no fused kernel.
+    ("rmsprop", None)])
+def test_fused_optimizer_kernel_by_default(optimizer, fused, data):
+    est = _fit(LossyAutoencoder(hidden_layer_sizes=(4,), max_epochs=1,
+                                device="cpu", optimizer=optimizer), data)
+    assert est._net.optimizer_.param_groups[0].get("fused") is fused
+    # The default is not a parameter: get_params and clone show none.
+    assert "optimizer__fused" not in est.get_params()
+
+
+@pytest.mark.parametrize("routed, fused, foreach", [
+    ({"optimizer__fused": False}, False, None),
+    ({"optimizer__foreach": True}, None, True)])
+def test_the_users_fused_or_foreach_wins(routed, fused, foreach, data):
+    est = _fit(LossyAutoencoder(hidden_layer_sizes=(4,), max_epochs=1,
+                                device="cpu").set_params(**routed), data)
+    group = est._net.optimizer_.param_groups[0]
+    assert group["fused"] is fused and group["foreach"] is foreach
+
+
+def test_fused_and_per_tensor_adam_train_the_same_network(data):
+    # Same seed, same update up to float rounding.
+    X, _ = data
+    fused = LossyAutoencoder(hidden_layer_sizes=(8,), max_epochs=20,
+                             device="cpu", random_state=0).fit(X)
+    plain = clone(fused).set_params(optimizer__fused=False).fit(X)
+    assert fused._net.optimizer_.param_groups[0]["fused"] is True
+    np.testing.assert_allclose(fused.transform(X), plain.transform(X),
+                               rtol=0, atol=1e-4)

@@ -63,6 +63,9 @@ class ContractiveAutoencoder(BaseAutoencoder):
         and ``weight_decay``) and ``callbacks__<name>__<param>`` to the
         callback of that name (``callbacks__print_log=None`` removes
         one). ``get_params`` and ``clone`` keep them.
+        Optimisers with a fused kernel (Adam, AdamW, SGD, Adagrad) use it
+        on the CPU and CUDA unless ``optimizer__fused`` or
+        ``optimizer__foreach`` says otherwise.
     weight_decay : float, default=0.0
         L2 penalty passed to the optimiser.
     callbacks : list of skorch callbacks, default=None

@@ -414,7 +414,13 @@ class BaseTorchMLP(DeviceModuleMixin, SkorchRoutingMixin, BaseEstimator):
         routed = self._routed_params()
         if _fuses_by_default(optimizer, device, routed):
             defaults["optimizer__fused"] = True
-        if routed.get("callbacks__print_log", "kept") is not None:
+        if not self.verbose and not any(
+                key.startswith("callbacks__print_log") for key in routed):
+            # skorch's PrintLog formats its table at every epoch, printed
+            # or not: a fifth of a small table's fit_resample, which trains
+            # hundreds of one-batch epochs. Silent, it has nothing to do.
+            defaults["callbacks__print_log"] = None
+        elif routed.get("callbacks__print_log", "kept") is not None:
             defaults["callbacks__print_log__keys_ignored"] = [RNG_STATE_KEY]
         return {**defaults, **routed}
 

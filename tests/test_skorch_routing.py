@@ -135,3 +135,20 @@ def test_fused_and_per_tensor_adam_train_the_same_network(data):
     assert fused._net.optimizer_.param_groups[0]["fused"] is True
     np.testing.assert_allclose(fused.transform(X), plain.transform(X),
                                rtol=0, atol=1e-4)
+
+
+def test_a_silent_fit_runs_without_skorchs_print_log(data, capsys):
+    # PrintLog formats its table at every epoch even when nothing prints.
+    def names(est):
+        return [name for name, _ in est._net.callbacks_]
+
+    silent = _fit(LossyAutoencoder(hidden_layer_sizes=(4,), max_epochs=2,
+                                   device="cpu"), data)
+    assert "print_log" not in names(silent)
+    loud = _fit(clone(silent).set_params(verbose=1), data)
+    assert "print_log" in names(loud) and "train_loss" in \
+        capsys.readouterr().out
+    # A routed PrintLog parameter keeps it, silent or not.
+    routed = _fit(clone(silent).set_params(
+        callbacks__print_log__floatfmt=".2f"), data)
+    assert "print_log" in names(routed)

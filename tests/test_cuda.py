@@ -32,6 +32,30 @@ def test_fit_and_sample_on_cuda(cuda_dae):
     assert X.shape == (5000, 64) and np.isfinite(X).all()
 
 
+def test_cuda_training_uses_the_fused_optimiser(digits):
+    from sklearn_reinject import SoftTargetClassifier
+
+    X, y = digits[0][:300], digits[2][:300]
+    clf = SoftTargetClassifier(hidden_layer_sizes=(16,), max_epochs=2,
+                               device="cuda", random_state=0).fit(X, y)
+    assert clf._net.optimizer_.param_groups[0]["fused"] is True
+    # Training continues after a pickle round trip, on the device.
+    loaded = pickle.loads(pickle.dumps(clf))
+    loaded.partial_fit(X, y)
+    assert loaded.n_iter_ == 3 and next(loaded.module_.parameters()).is_cuda
+
+
+def test_pickling_leaves_a_cuda_model_on_cuda(cuda_dae, digits):
+    # Pickling once swapped the live estimator's module_ for a CPU copy
+    # while device_ still named the GPU.
+    X = digits[1][:50]
+    Z = cuda_dae.transform(X)
+    pickle.dumps(cuda_dae)
+    assert cuda_dae.device_.type == "cuda"
+    assert next(cuda_dae.module_.parameters()).is_cuda
+    np.testing.assert_array_equal(cuda_dae.transform(X), Z)
+
+
 def test_cuda_step_loop_does_not_synchronise(cuda_dae):
     from sklearn_reinject.sampling import run_walks
     x0 = torch.rand(256, 64, device="cuda")

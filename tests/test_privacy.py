@@ -45,12 +45,51 @@ def test_fitted_estimators_keep_no_training_row(est):
     assert _rows_in(blob, X) == []
 
 
+def _rows_reachable_from(obj, X):
+    """Rows of X whose bytes are in an array or tensor that obj reaches.
+
+    Follows every reference (``gc.get_referents``), so it also sees what a
+    pickle leaves out: the skorch net, its optimiser, closures, iterators.
+    """
+    import gc
+    import types
+
+    import torch
+
+    seen, stack, blobs = set(), [obj], []
+    while stack:
+        o = stack.pop()
+        if id(o) in seen or isinstance(o, (types.ModuleType, type)):
+            continue
+        seen.add(id(o))
+        if isinstance(o, np.ndarray):
+            blobs.append(np.ascontiguousarray(o).tobytes())
+            if o.base is not None:
+                stack.append(o.base)
+        elif isinstance(o, torch.Tensor):
+            blobs.append(o.detach().cpu().contiguous().numpy().tobytes())
+        else:
+            stack.extend(gc.get_referents(o))
+    return _rows_in(b"|".join(blobs), X)
+
+
+@pytest.mark.parametrize("est", all_estimators(),
+                         ids=lambda e: type(e).__name__)
+def test_fitted_estimators_hold_no_training_row_in_memory(est):
+    # For users who cannot keep the data in memory (continual learning):
+    # the live estimator, net and optimiser included, holds no row either.
+    X, y = _marked_data()
+    fitted = _fit(est, X.copy(), y.copy())
+    assert _rows_reachable_from(fitted, X) == []
+
+
 def test_the_search_for_rows_finds_a_kept_row():
     # The check above can fail: init="data" keeps rows, and it finds them.
     X, y = _marked_data()
     sampler = _fit(ReinjectionSampler(small_autoencoder(), init="data",
                                       random_state=0), X, y)
     assert 5 in _rows_in(pickle.dumps(sampler), X)
+    assert 5 in _rows_reachable_from(sampler, X)
     assert sampler.init_data_.shape == X.shape
 
 

@@ -41,10 +41,12 @@ def _fuses_by_default(optimizer, device, routed):
     one kernel updates all of a parameter group's tensors, the same update
     up to float rounding, instead of a Python loop of element-wise
     operations per tensor (PyTorch's CPU default). The user's
-    ``optimizer__fused`` or ``optimizer__foreach`` decides instead.
-    ``benchmarks/bench_training.py`` measures the gain.
+    ``optimizer__fused`` or ``optimizer__foreach`` decides instead, and
+    ``optimizer__differentiable``, which the fused kernel refuses, turns it
+    off. ``benchmarks/bench_training.py`` measures the gain.
     """
-    if "optimizer__fused" in routed or "optimizer__foreach" in routed:
+    if any(f"optimizer__{name}" in routed
+           for name in ("fused", "foreach", "differentiable")):
         return False
     if torch.device(device).type not in ("cpu", "cuda"):
         return False

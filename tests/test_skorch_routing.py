@@ -126,6 +126,16 @@ def test_the_users_fused_or_foreach_wins(routed, fused, foreach, data):
     assert group["fused"] is fused and group["foreach"] is foreach
 
 
+def test_no_fused_default_with_a_differentiable_optimiser():
+    # The fused kernel refuses differentiable=True at construction.
+    from sklearn_reinject._base import _fuses_by_default
+
+    assert _fuses_by_default(torch.optim.Adam, "cpu", {}) is True
+    assert _fuses_by_default(torch.optim.Adam, "cpu", {
+        "optimizer__differentiable": True}) is False
+    assert _fuses_by_default(torch.optim.Adam, "meta", {}) is False
+
+
 def test_fused_and_per_tensor_adam_train_the_same_network(data):
     # Same seed, same update up to float rounding.
     X, _ = data

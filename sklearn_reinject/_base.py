@@ -419,7 +419,7 @@ class BaseTorchMLP(DeviceModuleMixin, SkorchRoutingMixin, BaseEstimator):
         if not self.verbose and not any(
                 key.startswith("callbacks__print_log") for key in routed):
             # skorch's PrintLog formats its table at every epoch, printed
-            # or not: a fifth of a small table's fit_resample, which trains
+            # or not: a quarter of a small table's fit_resample, which trains
             # hundreds of one-batch epochs. Silent, it has nothing to do.
             defaults["callbacks__print_log"] = None
         elif routed.get("callbacks__print_log", "kept") is not None:

@@ -126,7 +126,7 @@ def test_compare_generators_code_path(mnist_available, tmp_path):
                          "--out", str(out)])
     saved = json.loads((out / "results.json").read_text())
     assert set(saved["results"]) == set(report["results"])
-    assert len(saved["results"]) == 21
+    assert len(saved["results"]) == 22
     for res in saved["results"].values():
         for key, _, _ in bench.COLUMNS:
             assert key in res
@@ -138,7 +138,7 @@ def test_compare_generators_code_path(mnist_available, tmp_path):
     table = (out / "comparison.md").read_text()
     rows = [line for line in table.splitlines() if line.startswith("|")]
     # The quality table and the memorisation table.
-    assert "Best in each column:" in table and len(rows) == 2 * (2 + 21)
+    assert "Best in each column:" in table and len(rows) == 2 * (2 + 22)
     try:
         import matplotlib  # noqa: F401
     except ImportError:

@@ -166,18 +166,18 @@ def build_generators(ep, device, seed):
             autoencoder(name), lam="auto", random_state=seed)
     gens["reinjection, shallow RCAE"] = ReinjectionSampler(rcae, lam=0.1)
     gens["VAE ancestral"] = vae()
-    gens["VAE + reinjection"] = ("VAE ancestral", dict(
-        lam=0.01, init="prior", n_steps=3, burn_in=0))
+    # Every VAE chain: 3 steps from the VAE's ancestral samples, all kept.
+    vae_chain = dict(init="prior", n_steps=3, burn_in=0)
+    gens["VAE + reinjection"] = ("VAE ancestral", dict(lam=0.01, **vae_chain))
     # A hotter chain with the final denoising step, on the VAE of the
     # ancestral row: lam=0.4 and output="mean" come from
     # benchmarks/vae_students.py, which chose them on a split of the
     # training images (their students matched the ancestral samples'
     # there), never on the test images.
     gens["VAE + reinjection, lam=0.4, mean output"] = ("VAE ancestral", dict(
-        lam=0.4, init="prior", n_steps=3, burn_in=0, output="mean"))
+        lam=0.4, output="mean", **vae_chain))
     gens["VAE + reinjection, lam=auto"] = ReinjectionSampler(
-        vae(), lam="auto", init="prior", n_steps=3, burn_in=0,
-        random_state=seed)
+        vae(), lam="auto", random_state=seed, **vae_chain)
     # The same with the final denoising step: the kept states passed once
     # more through the VAE (its noise-free reconstruction r(x_t)), at the
     # lam calibrated on the chain's states, which does not depend on

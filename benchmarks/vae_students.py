@@ -24,8 +24,8 @@ Each student (500, 500) learns the teacher's soft labels on 50,000 samples
 for 10 epochs, as in the comparison. How ambiguous each generator's samples
 look to the teacher is measured on the 2,000 samples that MMD² scores: the
 mean entropy of the teacher's probabilities (base 10, so 1 is uniform) and
-the share of samples whose top class has probability below 0.9. Torch runs on one thread, so results
-repeat exactly on one machine. Writes ``results.json`` and ``students.md``
+the share of samples whose top class has probability below 0.9. Torch
+runs on one thread, so results repeat exactly on one machine. Writes ``results.json`` and ``students.md``
 to ``--out``.
 
     python benchmarks/vae_students.py --seeds 0 1 2 --out out/vae_students

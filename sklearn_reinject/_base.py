@@ -419,8 +419,9 @@ class BaseTorchMLP(DeviceModuleMixin, SkorchRoutingMixin, BaseEstimator):
         if not self.verbose and not any(
                 key.startswith("callbacks__print_log") for key in routed):
             # skorch's PrintLog formats its table at every epoch, printed
-            # or not: a quarter of a small table's fit_resample, which trains
-            # hundreds of one-batch epochs. Silent, it has nothing to do.
+            # or not: a tenth to a fifth of a small table's fit_resample,
+            # which trains hundreds of one-batch epochs
+            # (benchmarks/bench_small_fits.py). Silent, it has nothing to do.
             defaults["callbacks__print_log"] = None
         elif routed.get("callbacks__print_log", "kept") is not None:
             defaults["callbacks__print_log__keys_ignored"] = [RNG_STATE_KEY]

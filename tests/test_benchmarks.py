@@ -197,6 +197,13 @@ def test_speed_benchmarks_code_paths(tmp_path):
     assert all(r["ratio"] > 0 and r["fused_over_unfused"] > 0
                for r in result["runs"])
 
+    small = _load_script("bench_small_fits")
+    result = small.main(["--repeats", "1"])
+    assert list(result["tasks"]) == list(small.TASKS)
+    for medians in result["tasks"].values():
+        assert list(medians) == list(small.SETTINGS)
+        assert all(t > 0 for t in medians.values())
+
 
 @pytest.mark.filterwarnings("ignore::sklearn_reinject.SamplingWarning")
 def test_continual_split_mnist_code_path(mnist_available, tmp_path):

@@ -143,8 +143,9 @@ def test_fused_and_per_tensor_adam_train_the_same_network(data):
                              device="cpu", random_state=0).fit(X)
     plain = clone(fused).set_params(optimizer__fused=False).fit(X)
     assert fused._net.optimizer_.param_groups[0]["fused"] is True
+    # Measured: at most 6e-8 apart over random_state 0-4.
     np.testing.assert_allclose(fused.transform(X), plain.transform(X),
-                               rtol=0, atol=1e-4)
+                               rtol=0, atol=1e-6)
 
 
 def test_a_silent_fit_runs_without_skorchs_print_log(data, capsys):

@@ -62,8 +62,10 @@ def test_final_denoising_step_keeps_the_mixture(mixture_msdae):
 
     Measured (mean MMD² of sampling seeds 0-2, training seeds 0, 1, 2):
     denoised/raw = 1.035, 1.037, 1.026, raw 0.0014 to 0.0024; over seeds
-    0-9: 1.014, 1.014, 0.996. The smallest-level denoiser barely blurs, so
-    the final step neither helps nor hurts here.
+    0-9: 1.014, 1.014, 0.996. The smallest-level denoiser barely blurs, and
+    a mixture that fills the plane has no off-data direction for it to
+    remove noise from, so the final step neither helps nor hurts here (on
+    data near a curve it helps: the test below).
     """
     real = MIXTURE.sample(4000, random_state=5)
 
@@ -76,6 +78,43 @@ def test_final_denoising_step_keeps_the_mixture(mixture_msdae):
     assert denoised < 1.1 * raw
     # Both close to fresh data: the annealed chains sample the mixture.
     assert raw < 0.003
+
+
+def _circle(n_samples, seed, radial_std=0.01):
+    """Points near the unit circle: a 1-D manifold in the plane."""
+    rng = np.random.RandomState(seed)
+    angle = rng.uniform(0, 2 * np.pi, n_samples)
+    radius = 1 + radial_std * rng.randn(n_samples)
+    return np.c_[radius * np.cos(angle), radius * np.sin(angle)]
+
+
+def test_final_denoising_step_projects_states_back_onto_the_data():
+    """On data near a manifold, the final step lowers MMD² against it.
+
+    The states of the smallest level carry noise of std about
+    ``sigma_min = 0.1`` across the circle, ten times the data's own
+    radial spread (0.01); the smallest-level denoiser takes it back out.
+    MMD² uses a kernel as wide as that noise (a median-distance kernel,
+    about 1.4 here, cannot see it). Measured over training seeds 0-4 and
+    sampling seeds 0-2: denoised/raw 0.025 to 0.122; radial std of the
+    states 0.141 to 0.145, of the denoised samples 0.017 to 0.025.
+    """
+    msdae = MultiScaleDenoisingAutoencoder(
+        hidden_layer_sizes=(64, 64), n_noise_levels=4, sigma_max=1.0,
+        sigma_min=0.1, max_epochs=30, lr=3e-3, batch_size=64,
+        callbacks=[LRScheduler(policy=CosineAnnealingLR, T_max=30)],
+        device="cpu", random_state=0).fit(_circle(10000, seed=0))
+    held_out = _circle(4000, seed=1)
+    samples = {output: ReinjectionSampler(
+        msdae, lam=msdae.default_lam(), output=output,
+        random_state=0).sample(4000) for output in ("state", "mean")}
+    raw, denoised = (mmd2_unbiased(samples[output], held_out, bandwidth=0.1)
+                     for output in ("state", "mean"))
+    assert denoised < 0.25 * raw
+    radial_std = {output: np.linalg.norm(s, axis=1).std()
+                  for output, s in samples.items()}
+    assert radial_std["state"] > 0.12
+    assert radial_std["mean"] < 0.04
 
 
 def test_denoised_estimates_stay_in_the_data_range(mixture_msdae):

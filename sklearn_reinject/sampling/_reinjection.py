@@ -138,9 +138,14 @@ class ReinjectionSampler(BaseSampler):
         students on the benchmarks page: deep AE 0.946 to 0.970; from a
         VAE's prior it made no difference, 0.970 both). With a
         :class:`~sklearn_reinject.MultiScaleDenoisingAutoencoder`, whose
-        smallest-noise denoiser barely blurs, it neither helps nor hurts
-        (MMD² on a Gaussian mixture within 4% of the raw states', over 3
-        trainings and 10 seeds). It hurts distribution distances when the
+        smallest-noise denoiser barely blurs, it helps when the data lie
+        near a lower-dimensional set, as images do: on points near a
+        circle (radial std 0.01, ``sigma_min=0.1``) it takes the states'
+        radial spread from 0.14 to 0.02 and MMD² at that scale to 0.03 to
+        0.12 of the raw states' (5 trainings, 3 seeds each). On data that
+        fill their space it neither helps nor hurts (MMD² on a
+        two-dimensional Gaussian mixture within 4% of the raw states',
+        over 3 trainings and 10 seeds). It hurts distribution distances when the
         denoiser was trained at large noise, which blurs (MNIST MMD² of
         the Table I DAEs, pre-activation noise 0.5 and salt-and-pepper
         0.1: shallow 0.066 to 0.073, deep 0.163 to 0.272).

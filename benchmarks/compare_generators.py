@@ -279,7 +279,8 @@ def run(args):
         hidden_layer_sizes=(500, 500), max_epochs=ep["teacher"],
         batch_size=512, device=device, random_state=args.seed).fit(
         X_train, y_train)
-    log(f"teacher: test accuracy {teacher.score(X_test, y_test):.4f}")
+    teacher_accuracy = float(teacher.score(X_test, y_test))
+    log(f"teacher: test accuracy {teacher_accuracy:.4f}")
     student = SoftTargetClassifier(
         hidden_layer_sizes=(500, 500), max_epochs=ep["student_epochs"],
         batch_size=400, device=device, random_state=args.seed)
@@ -340,6 +341,7 @@ def run(args):
     return dict(profile=args.profile, settings=ep, seed=args.seed,
                 device=device, versions=versions(device), command=" ".join(
                     sys.argv), results=results, copy_radius=copy_radius,
+                teacher_accuracy=teacher_accuracy,
                 n_train=len(X_train),
                 wall_seconds=time.perf_counter() - start), grids
 
@@ -369,7 +371,9 @@ def table_markdown(report):
     s = report["settings"]
     lines += ["", f"Profile `{report['profile']}`, device "
               f"`{report['device']}`, seed {report['seed']}; metrics on "
-              f"{s['n_eval']} held-out test images; students trained on "
+              f"{s['n_eval']} held-out test images; teacher test accuracy "
+              f"{report.get('teacher_accuracy', float('nan')):.4f}; students "
+              f"trained on "
               f"{s['budget']:,} synthetic samples ({s['student_epochs']} "
               f"epochs); sample s = seconds per 10,000 samples; wall time "
               f"{report['wall_seconds'] / 60:.1f} min.", "",

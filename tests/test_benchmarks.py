@@ -42,7 +42,8 @@ def test_reproduce_table1_code_path(mnist_available, tmp_path, profile):
     saved = json.loads((out / "results.json").read_text())
     assert saved["settings"] == report["settings"]
     expected = {"teacher", "random generator", "deep AE", "shallow AE",
-                "deep DAE", "shallow DAE", "deep AE, lam=auto", "real data"}
+                "deep DAE", "shallow DAE", "deep AE, lam=auto", "real data",
+                "deep AE, lam=0.4, mean output"}
     assert set(saved["results"]) == expected
     for name in expected - {"teacher"}:
         curve = saved["results"][name]["curve"]
@@ -53,8 +54,9 @@ def test_reproduce_table1_code_path(mnist_available, tmp_path, profile):
         assert key in saved
     assert saved["settings"]["seeds"]["teacher"] >= 0
     table = (out / "table1.md").read_text()
-    assert table.count("\n|") == 9 and "0.978" in table
+    assert table.count("\n|") == 10 and "0.978" in table
     assert "lam calibrated by the package" in table
+    assert "final denoising step" in table
     assert saved["results"]["deep AE, lam=auto"]["lam"] > 0
     try:
         import matplotlib  # noqa: F401
@@ -167,6 +169,23 @@ def test_vae_students_code_path(mnist_available, tmp_path):
                    0.0 <= r["teacher_unsure_share"] <= 1.0 for r in runs)
         # The table's row is this row's mean over the seeds.
         assert f"| {name} | {np.mean(acc):.4f} ± {np.std(acc):.4f} |" in table
+
+
+@pytest.mark.filterwarnings("ignore::sklearn_reinject.SamplingWarning")
+def test_table1_student_setting_code_path(mnist_available, tmp_path):
+    bench = _load_script("table1_student_setting")
+    report = bench.main(["--epoch-cap", "1", "--steps-per-epoch", "2",
+                         "--walks-per-step", "5", "--n-train", "300",
+                         "--out", str(tmp_path)])
+    saved = json.loads((tmp_path / "results.json").read_text())
+    assert saved["results"].keys() == report["results"].keys()
+    assert len(saved["results"]) == 6
+    assert "lam=0.4, mean output" in saved["results"]
+    table = (tmp_path / "students.md").read_text()
+    for name, res in saved["results"].items():
+        # 1 epoch of 2 steps x 5 walks x 8 kept states.
+        assert [seen for seen, _ in res["curve"]] == [80]
+        assert f"| {name} | {res['accuracy']:.4f} |" in table
 
 
 def test_speed_benchmarks_code_paths(tmp_path):

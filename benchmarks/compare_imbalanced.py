@@ -100,8 +100,12 @@ PROBLEMS = {
 }
 
 
-def samplers(seed):
-    """Every sampler with its default parameters and the run's seed."""
+def samplers(seed, walk=None):
+    """Every sampler with its default parameters and the run's seed.
+
+    ``walk``: ``(n_steps, burn_in)`` for the reinjection row instead of
+    its defaults (``--walk``).
+    """
     from imblearn.over_sampling import (ADASYN, SMOTE, BorderlineSMOTE,
                                         RandomOverSampler)
 
@@ -112,7 +116,9 @@ def samplers(seed):
         "ADASYN": ADASYN(random_state=seed),
         "BorderlineSMOTE": BorderlineSMOTE(random_state=seed),
         "reinjection (DAE)": ReinjectionSampler(
-            DenoisingAutoencoder(device="cpu"), random_state=seed),
+            DenoisingAutoencoder(device="cpu"), random_state=seed,
+            **({} if walk is None else dict(n_steps=walk[0],
+                                            burn_in=walk[1]))),
     }
 
 
@@ -122,7 +128,7 @@ CLASSIFIERS = {
 }
 
 
-def run_one(problem, seed, log):
+def run_one(problem, seed, log, walk=None):
     """Scores of every sampler and classifier on one split."""
     X, y = PROBLEMS[problem](seed)
     X_tr, X_te, y_tr, y_te = train_test_split(
@@ -130,7 +136,7 @@ def run_one(problem, seed, log):
     scaler = StandardScaler().fit(X_tr)
     X_tr, X_te = scaler.transform(X_tr), scaler.transform(X_te)
     out = {}
-    for name, sampler in samplers(seed).items():
+    for name, sampler in samplers(seed, walk).items():
         start = time.perf_counter()
         try:
             with warnings.catch_warnings():
@@ -233,17 +239,23 @@ def main(argv=None):
     parser.add_argument("--profile", choices=sorted(PROFILES),
                         default="quick")
     parser.add_argument("--out", type=Path, default=Path("."))
+    parser.add_argument("--walk", type=int, nargs=2, default=None,
+                        metavar=("N_STEPS", "BURN_IN"),
+                        help="walk length of the reinjection row instead "
+                             "of the sampler's defaults (10 steps, 2 "
+                             "burnt)")
     args = parser.parse_args(argv)
     settings = PROFILES[args.profile]
     problems = list(PROBLEMS) if settings["problems"] == "all" else \
         settings["problems"]
     log = make_log()
     start = time.perf_counter()
-    runs = {p: [run_one(p, seed, log) for seed in range(settings["seeds"])]
-            for p in problems}
+    runs = {p: [run_one(p, seed, log, args.walk)
+                for seed in range(settings["seeds"])] for p in problems}
     summary = summarise(runs)
     verdict = verdicts(summary)
     report = {"profile": args.profile, "settings": settings,
+              "walk": args.walk,
               "versions": versions("cpu"), "command": " ".join(sys.argv),
               "wall_seconds": time.perf_counter() - start,
               "summary": summary, "verdicts": verdict, "runs": runs}

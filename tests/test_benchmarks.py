@@ -264,3 +264,27 @@ def test_compare_imbalanced_code_path(tmp_path):
     assert set(saved["verdicts"]) == set(saved["summary"])
     table = (tmp_path / "imbalanced.md").read_text()
     assert "matches SMOTE" in table and report["profile"] == "smoke"
+    # --walk sets the reinjection row's walk length, and nothing else.
+    default = bench.samplers(0)["reinjection (DAE)"].get_params()
+    short = bench.samplers(0, (3, 0))["reinjection (DAE)"].get_params()
+    assert (short["n_steps"], short["burn_in"]) == (3, 0)
+    assert {k: v for k, v in short.items() if k not in (
+        "n_steps", "burn_in", "autoencoder")} == {
+        k: v for k, v in default.items() if k not in (
+            "n_steps", "burn_in", "autoencoder")}
+
+
+def test_imbalanced_walk_length_code_path(tmp_path):
+    bench = _load_script("imbalanced_walk_length")
+    report = bench.main(["--profile", "smoke", "--out", str(tmp_path)])
+    saved = json.loads((tmp_path / "results.json").read_text())
+    assert list(saved["summary"]) == list(bench.WALKS)
+    assert saved["overall"] == report["overall"]
+    for name, rows in saved["summary"].items():
+        assert set(rows) == {"wine, class 2 cut to 10 (logistic)",
+                             "wine, class 2 cut to 10 (forest)"}
+        assert all(0.0 <= mean <= 1.0 for mean, _ in rows.values())
+        assert f"**{saved['overall'][name]:.4f}**" in (
+            tmp_path / "walk_length.md").read_text()
+        energy = saved["energy"][name]["wine, class 2 cut to 10"]
+        assert np.isfinite(energy) and energy > 0

@@ -10,6 +10,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_reinject import DenoisingAutoencoder, ReinjectionSampler
+from sklearn_reinject.sampling._calibration import calibration_split
 
 from ._estimators import FAST
 
@@ -80,6 +81,14 @@ def test_lam_auto_calibrates_in_the_standardised_space(mixed_units):
         lam="auto", random_state=0).fit(mixed_units)
     assert sampler.lam_ in sampler.lam_grid_
     assert np.isfinite(sampler.lam_scores_).all()
+    # The scaler saw the rows the autoencoder trained on, not the held-out
+    # ones the calibration scores.
+    trained_on, held_out = calibration_split(mixed_units, False, 0)
+    np.testing.assert_allclose(sampler.scaler_.mean_,
+                               trained_on.mean(0, dtype=np.float64),
+                               rtol=1e-6)
+    assert not np.allclose(sampler.scaler_.mean_,
+                           mixed_units.mean(0, dtype=np.float64), rtol=1e-6)
 
 
 def test_fit_resample_helps_classifiers_on_tabular_data():

@@ -96,7 +96,7 @@ class ReinjectionSampler(BaseSampler):
         Noise variance of each reinjection. ``"auto"`` calibrates it in
         :meth:`fit` (Solinas et al., 2020, Section III-A): 10% of ``X`` (at
         most 2,000 rows, drawn from ``random_state``) is held out from the
-        autoencoder's training, and of the candidates ``default_lam() *
+        autoencoder's training (and from ``scaler_``), and of the candidates ``default_lam() *
         geomspace(1/64, 4, 9)`` the one whose samples have the smallest MMD² to
         the held-out rows is kept as ``lam_``. The candidates' chain states are
         scored, with any ``output``: ``lam`` sets the chain's noise, and the
@@ -259,7 +259,9 @@ class ReinjectionSampler(BaseSampler):
         held-out rows (``inf`` where the chains diverged).
     scaler_ : StandardScaler
         Only when :meth:`fit` standardised (see ``standardize``): the
-        features' means and standard deviations.
+        features' means and standard deviations, over the rows the
+        autoencoder was trained on (with ``lam="auto"``, not the held-out
+        ones).
     sampling_strategy_ : OrderedDict
         Set by :meth:`fit_resample`: the number of rows added to each
         resampled class.
@@ -398,9 +400,14 @@ class ReinjectionSampler(BaseSampler):
         self._check_params()
         X = validate_data(self, X, dtype=np.float32)
         prefit = self._prefit()
-        X = self._fit_scaler(X, prefit)
         if self.lam == "auto":
             X, X_cal = calibration_split(X, prefit, self.random_state)
+        # The scaler, like the autoencoder, sees only the rows it trains
+        # on; the held-out rows are scored in its space.
+        X = self._fit_scaler(X, prefit)
+        if self.lam == "auto" and hasattr(self, "scaler_"):
+            X_cal = self.scaler_.transform(X_cal).astype(np.float32,
+                                                         copy=False)
         self.autoencoder_ = self._adopt_or_fit(X, prefit)
         # Before the calibration, whose walks start from these rows too.
         self._keep_init_rows(X)

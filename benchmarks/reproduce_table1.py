@@ -286,20 +286,22 @@ def table_markdown(report):
     for label, sizes, act, epochs, noise, key in rows:
         lines.append(f"| {label} | {sizes} | {act} | {epochs} | {noise} | "
                      f"{PAPER[key]:.3f} | {res[key]['accuracy']:.4f} |")
-    if CALIBRATED in res:
-        sizes, act, _, key = AUTOENCODERS["deep AE"]
-        sizes = ",".join(map(str, (*sizes, *sizes[-2::-1])))
-        lines.append(f"| deep AE, lam calibrated by the package (lam="
-                     f"{res[CALIBRATED]['lam']:.3g}; extra row) | {sizes} | "
-                     f"{act} | {ep[key]} | - | - | "
-                     f"{res[CALIBRATED]['accuracy']:.4f} |")
-    if FOR_STUDENTS in res:
-        sizes, act, _, key = AUTOENCODERS["deep AE"]
-        sizes = ",".join(map(str, (*sizes, *sizes[-2::-1])))
-        lines.append(f"| deep AE, lam=0.4 with the final denoising step "
-                     f"(output='mean'; extra row) | {sizes} | {act} | "
-                     f"{ep[key]} | - | - | "
-                     f"{res[FOR_STUDENTS]['accuracy']:.4f} |")
+    # The extra rows beside the paper's: both sample the deep AE.
+    sizes, act, _, key = AUTOENCODERS["deep AE"]
+    sizes = ",".join(map(str, (*sizes, *sizes[-2::-1])))
+    extra = {
+        CALIBRATED: lambda r: "deep AE, lam calibrated by the package "
+                              f"(lam={r['lam']:.3g}; extra row)",
+        FOR_STUDENTS: lambda r: (
+            f"deep AE, lam={STUDENT_SAMPLING['lam']:g} with the final "
+            f"denoising step (output='{STUDENT_SAMPLING['output']}'; extra "
+            "row)"),
+    }
+    for name, label in extra.items():
+        if name in res:
+            lines.append(f"| {label(res[name])} | {sizes} | {act} | "
+                         f"{ep[key]} | - | - | "
+                         f"{res[name]['accuracy']:.4f} |")
     lines.append(f"| student on real training images (upper bound) | "
                  f"500,500 | relu | - | - | - | "
                  f"{res['real data']['accuracy']:.4f} |")

@@ -475,11 +475,9 @@ class ReinjectionSampler(BaseSampler):
         # chain's states are scored whatever the output: lam sets the
         # chain's noise, and scoring the denoised means instead rewards the
         # smallest lam, whose walks barely leave their starts.
-        X_syn = self._draw(n_samples, check_random_state(0), lam=lam,
-                           output="state")
-        if hasattr(self, "scaler_"):
-            X_syn = self.scaler_.transform(X_syn)
-        return X_syn
+        # They stay in that space: no round trip through the data's units.
+        return self._draw(n_samples, check_random_state(0), lam=lam,
+                          output="state", data_space=False)
 
     def _keep_init_rows(self, X):
         if self.init == "data":
@@ -591,13 +589,14 @@ class ReinjectionSampler(BaseSampler):
             return mh_chunks(plan, n_walks_total, seed, acceptance)
         return reinjection_chunks(plan, n_walks_total, seed)
 
-    def _iter_chunks(self, n_samples, seed, lam=None, output=None):
+    def _iter_chunks(self, n_samples, seed, lam=None, output=None,
+                     data_space=True):
         self._check_params()
         n_walks = -(-n_samples // (self.n_steps - self.burn_in))
         plan = self._plan(n_walks, lam, output)
         for kept in self._chunks(plan, n_walks, seed):
-            yield self._to_data_space(
-                kept.reshape(-1, plan.n_features).cpu().numpy())
+            kept = kept.reshape(-1, plan.n_features).cpu().numpy()
+            yield self._to_data_space(kept) if data_space else kept
 
     def sample_chains(self, n_walks, random_state=None,
                       return_diagnostics=False):

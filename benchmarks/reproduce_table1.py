@@ -56,10 +56,9 @@ CALIBRATED = "deep AE, lam=auto"
 #: autoencoder (the final denoising step). lam=0.4 and output="mean" were
 #: chosen on a validation split (teacher, autoencoder and students trained
 #: on training images 0-49,999, scored on 50,000-59,999; candidates lam
-#: 0.1 with either output, 0.2 and 0.4 with the mean output), never on
-#: the test images; the
-#: same setting trains the best student from a VAE in
-#: benchmarks/vae_students.py.
+#: 0.1 with either output, 0.2 to 1.6 with the mean output, flat from 0.4
+#: on), never on the test images; the same setting trains the best
+#: student from a VAE in benchmarks/vae_students.py.
 FOR_STUDENTS = "deep AE, lam=0.4, mean output"
 STUDENT_SAMPLING = dict(lam=0.4, output="mean")
 

@@ -12,8 +12,13 @@ rows, in standard units). The sampler's default, the paper's 10 steps with
 2 burnt, is the first column; the others start the same walks from the
 class's own means and variances and keep every state.
 
-Writes ``results.json`` and ``walk_length.md`` to ``--out``. About 3
-minutes on 2 CPU cores; ``--profile smoke`` is the test suite's quick pass.
+``--compare lam`` runs the same protocol over ``lam`` instead, with the
+default walks: the default 0.1, 0.05, the autoencoder's matched value
+0.02 (``2 * noise_std**2``) and ``lam="auto"`` calibrated per class.
+
+Writes ``results.json`` and ``walk_length.md`` (``lam.md`` with ``--compare
+lam``) to ``--out``. About 3 minutes on 2 CPU cores; ``--profile smoke`` is
+the test suite's quick pass.
 """
 
 import argparse
@@ -36,6 +41,15 @@ from compare_imbalanced import CLASSIFIERS, PROBLEMS  # noqa: E402
 #: Walk lengths compared: (n_steps, burn_in).
 WALKS = {"10 steps, 2 burnt (the paper's)": (10, 2), "1 step": (1, 0),
          "2 steps": (2, 0), "3 steps": (3, 0)}
+#: Values of lam compared with ``--compare lam`` (default walks).
+LAMS = {"lam=0.1 (the default)": 0.1, "lam=0.05": 0.05,
+        "lam=0.02 (matched)": 0.02, "lam='auto' per class": "auto"}
+#: Sampler parameters of each column, per comparison.
+COMPARISONS = {
+    "walks": {name: dict(n_steps=n_steps, burn_in=burn_in)
+              for name, (n_steps, burn_in) in WALKS.items()},
+    "lam": {name: dict(lam=lam) for name, lam in LAMS.items()},
+}
 PROFILES = {"full": dict(seeds=5, problems=list(PROBLEMS)),
             "smoke": dict(seeds=1, problems=["wine, class 2 cut to 10"])}
 
@@ -45,10 +59,11 @@ def run(args):
     from sklearn_reinject.metrics import energy_distance
 
     profile = PROFILES[args.profile]
+    settings = COMPARISONS[args.compare]
     start = time.perf_counter()
     log = make_log()
-    scores = {name: {} for name in WALKS}
-    distances = {name: {} for name in WALKS}
+    scores = {name: {} for name in settings}
+    distances = {name: {} for name in settings}
     for problem in profile["problems"]:
         for seed in range(profile["seeds"]):
             X, y = PROBLEMS[problem](seed)
@@ -59,10 +74,10 @@ def run(args):
                 X_tr, y_tr, test_size=0.3, stratify=y_tr, random_state=seed)
             scaler = StandardScaler().fit(X_in)
             X_in, X_val = scaler.transform(X_in), scaler.transform(X_val)
-            for name, (n_steps, burn_in) in WALKS.items():
+            for name, params in settings.items():
                 sampler = ReinjectionSampler(
-                    DenoisingAutoencoder(device="cpu"), n_steps=n_steps,
-                    burn_in=burn_in, random_state=seed)
+                    DenoisingAutoencoder(device="cpu"), random_state=seed,
+                    **params)
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     X_res, y_res = sampler.fit_resample(X_in, y_in)
@@ -86,14 +101,15 @@ def run(args):
                for name, rows in summary.items()}
     energy = {name: {problem: float(np.mean(v)) for problem, v in
                      rows.items()} for name, rows in distances.items()}
-    return dict(profile=args.profile, walks=WALKS, summary=summary,
+    return dict(profile=args.profile, compare=args.compare,
+                settings=settings, summary=summary,
                 overall=overall, energy=energy, versions=versions("cpu"),
                 command=" ".join(sys.argv),
                 wall_seconds=time.perf_counter() - start)
 
 
 def table_markdown(report):
-    names = list(report["walks"])
+    names = list(report["settings"])
     lines = ["| problem (classifier) | " + " | ".join(names) + " |",
              "| " + " | ".join(["---"] * (len(names) + 1)) + " |"]
     rows = report["summary"][names[0]]
@@ -122,12 +138,16 @@ def main(argv=None):
         description=__doc__.split("\n\n")[0],
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--profile", choices=sorted(PROFILES), default="full")
+    p.add_argument("--compare", choices=sorted(COMPARISONS),
+                   default="walks",
+                   help="columns: walk lengths (default) or values of lam")
     p.add_argument("--out", type=Path, default=Path("out/walk_length"))
     args = p.parse_args(argv)
     report = run(args)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(report, indent=2))
-    (args.out / "walk_length.md").write_text(table_markdown(report))
+    name = "walk_length.md" if args.compare == "walks" else "lam.md"
+    (args.out / name).write_text(table_markdown(report))
     print(table_markdown(report))
     return report
 

@@ -275,18 +275,22 @@ def test_compare_imbalanced_code_path(tmp_path):
             "n_steps", "burn_in", "autoencoder")}
 
 
-def test_imbalanced_walk_length_code_path(tmp_path):
+@pytest.mark.parametrize("compare, columns, table", [
+    ("walks", "WALKS", "walk_length.md"), ("lam", "LAMS", "lam.md")])
+def test_imbalanced_walk_length_code_path(tmp_path, compare, columns,
+                                          table):
     bench = _load_script("imbalanced_walk_length")
-    report = bench.main(["--profile", "smoke", "--out", str(tmp_path)])
+    report = bench.main(["--profile", "smoke", "--compare", compare,
+                         "--out", str(tmp_path)])
     saved = json.loads((tmp_path / "results.json").read_text())
-    assert list(saved["summary"]) == list(bench.WALKS)
+    assert list(saved["summary"]) == list(getattr(bench, columns))
     assert saved["overall"] == report["overall"]
     for name, rows in saved["summary"].items():
         assert set(rows) == {"wine, class 2 cut to 10 (logistic)",
                              "wine, class 2 cut to 10 (forest)"}
         assert all(0.0 <= mean <= 1.0 for mean, _ in rows.values())
         assert f"**{saved['overall'][name]:.4f}**" in (
-            tmp_path / "walk_length.md").read_text()
+            tmp_path / table).read_text()
         energy = saved["energy"][name]["wine, class 2 cut to 10"]
         assert np.isfinite(energy) and energy > 0
 

@@ -96,16 +96,17 @@ class ReinjectionSampler(BaseSampler):
         Noise variance of each reinjection. ``"auto"`` calibrates it in
         :meth:`fit` (Solinas et al., 2020, Section III-A): 10% of ``X`` (at
         most 2,000 rows, drawn from ``random_state``) is held out from the
-        autoencoder's training (and from ``scaler_``), and of the candidates ``default_lam() *
-        geomspace(1/64, 4, 9)`` the one whose samples have the smallest MMD² to
-        the held-out rows is kept as ``lam_``. The candidates' chain states are
-        scored, with any ``output``: ``lam`` sets the chain's noise, and the
-        final denoising step of ``output="mean"`` is applied at the chosen
-        value (scored on the denoised means, the smallest candidate wins, its
-        walks barely leaving their starts). A fitted or frozen autoencoder is
-        calibrated on up to 2,000 rows of the ``X`` given to :meth:`fit`, which
-        should then be rows it was not trained on. The cost is nine sampling
-        calls of at most 2,000 rows and their MMD², a few seconds on MNIST on 2
+        autoencoder's training (and from ``scaler_``), and of the candidates
+        ``default_lam() * geomspace(1/64, 4, 9)`` the one whose samples have
+        the smallest MMD² to the held-out rows is kept as ``lam_``. The
+        candidates' chain states are scored, with any ``output``: ``lam``
+        sets the chain's noise, and the final denoising step of
+        ``output="mean"`` is applied at the chosen value (scored on the
+        denoised means, the smallest candidate wins, its walks barely
+        leaving their starts). A fitted or frozen autoencoder is calibrated
+        on up to 2,000 rows of the ``X`` given to :meth:`fit`, which should
+        then be rows it was not trained on. The cost is nine sampling calls
+        of at most 2,000 rows and their MMD², a few seconds on MNIST on 2
         CPU cores. Without :meth:`fit`, ``"auto"`` means the autoencoder's
         matched ``default_lam()`` (``2 * noise_std**2`` for a DAE).
     n_steps : int, default=10

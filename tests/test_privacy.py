@@ -102,6 +102,20 @@ def test_refit_with_another_init_drops_the_kept_rows():
     assert _rows_in(pickle.dumps(sampler), X) == []
 
 
+def test_a_generator_as_init_keeps_no_training_row():
+    # init=<estimator>: the sampler holds the fitted generator (init_),
+    # which for a VAE is weights, not rows.
+    from sklearn_reinject import VariationalAutoencoder
+
+    X, y = _marked_data()
+    sampler = _fit(ReinjectionSampler(
+        small_autoencoder(), random_state=0,
+        init=small_autoencoder(VariationalAutoencoder, loss="mse")), X, y)
+    assert hasattr(sampler, "init_")
+    assert _rows_in(pickle.dumps(sampler), X) == []
+    assert _rows_reachable_from(sampler, X) == []
+
+
 # -- memorisation measures -----------------------------------------------
 
 

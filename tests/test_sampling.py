@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 import torch
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import GridSearchCV
@@ -385,6 +385,105 @@ def test_init_options(digits_dae, digits):
     rec = digits_dae.reconstruct(digits[0])
     d = ((X[:, None, :] - rec[None]) ** 2).sum(-1).min(1)
     assert d.max() < 1e-4
+
+
+class _PointMass(BaseEstimator):
+    """A generator whose every sample is ``row``: walks' starts are known."""
+
+    def __init__(self, row=None):
+        self.row = row
+
+    def fit(self, X, y=None):
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def sample(self, n_samples, random_state=None):
+        return np.tile(np.asarray(self.row, dtype=np.float32), (n_samples, 1))
+
+
+def test_init_generator_starts_walks_from_its_samples(digits_dae, digits):
+    row = digits[0][7]
+    sampler = ReinjectionSampler(
+        digits_dae, init=_PointMass(row).fit(digits[0]), n_steps=1,
+        burn_in=0, lam=1e-8, output="mean", random_state=0)
+    # One noiseless step from the generator's only point: r(row).
+    X = sampler.sample(30)
+    expected = digits_dae.reconstruct(row[None])
+    np.testing.assert_allclose(X, np.repeat(expected, 30, axis=0),
+                               atol=1e-6)
+
+
+def test_init_generator_samples_are_in_the_data_units(digits):
+    """With a scaler, starts are standardised and samples mapped back."""
+    X = digits[0] * 16.0
+    row = X[3]
+    sampler = ReinjectionSampler(
+        DenoisingAutoencoder(hidden_layer_sizes=(16,), max_epochs=2,
+                             device="cpu", random_state=0),
+        init=_PointMass(row), n_steps=1, burn_in=0, lam=1e-8,
+        output="mean", random_state=0).fit(X)
+    assert hasattr(sampler, "scaler_")
+    start = sampler.scaler_.transform(row[None]).astype(np.float32)
+    expected = sampler.scaler_.inverse_transform(
+        sampler.autoencoder_.reconstruct(start))
+    np.testing.assert_allclose(sampler.sample(5), np.repeat(expected, 5, 0),
+                               rtol=1e-5, atol=1e-4)
+
+
+def test_unfitted_init_generator_is_fitted_as_a_clone(digits_dae, digits):
+    from sklearn.mixture import GaussianMixture
+
+    gmm = GaussianMixture(2, covariance_type="diag", random_state=0)
+    sampler = ReinjectionSampler(digits_dae, init=gmm, random_state=0)
+    with pytest.raises(NotFittedError, match="'init' parameter is an "
+                                             "unfitted GaussianMixture"):
+        sampler.sample(5)
+    sampler.fit(digits[0])
+    assert sampler.init_ is not gmm and sampler.init_.n_features_in_ == 64
+    assert not hasattr(gmm, "means_")
+    a, b = sampler.sample(200), sampler.sample(200)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, sampler.sample(200, random_state=1))
+    # A refit with a string init drops the generator.
+    assert not hasattr(sampler.set_params(init="normal").fit(digits[0]),
+                       "init_")
+
+
+def test_init_generator_errors(digits_dae, digits):
+    with pytest.raises(ValueError, match="'init' generator was fitted on 3 "
+                                         "features, but X has 64"):
+        ReinjectionSampler(digits_dae, init=_PointMass(np.zeros(3)).fit(
+            np.zeros((2, 3)))).fit(digits[0])
+
+    class Wrong(_PointMass):
+        def sample(self, n_samples, random_state=None):
+            return np.zeros((n_samples + 1, 64))
+
+    with pytest.raises(ValueError, match=r"returned samples of shape "
+                                         r"\(11, 64\) for sample\(10\)"):
+        ReinjectionSampler(digits_dae, init=Wrong(np.zeros(64)).fit(
+            digits[0]), n_steps=1, burn_in=0).sample(10)
+    with pytest.raises(ValueError, match="'init' parameter of "
+                                         "ReinjectionSampler must be"):
+        ReinjectionSampler(digits_dae, init=object()).sample(5)
+
+
+def test_fit_resample_fits_one_init_generator_per_class(digits):
+    X, y = digits[0][:300], (digits[2][:300] == 3).astype(int)
+    seen = []
+
+    class Recording(_PointMass):
+        def fit(self, X, y=None):
+            seen.append(len(X))
+            self.row = X.mean(axis=0)
+            return super().fit(X)
+
+    X_res, y_res = ReinjectionSampler(
+        DenoisingAutoencoder(hidden_layer_sizes=(16,), max_epochs="auto",
+                             device="cpu", random_state=0),
+        init=Recording(), random_state=0).fit_resample(X, y)
+    assert seen == [int((y == 1).sum())]
+    assert np.bincount(y_res).tolist() == [int((y == 0).sum())] * 2
 
 
 def test_lam_auto_uses_autoencoder_default(digits_dae):

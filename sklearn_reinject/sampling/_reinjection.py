@@ -7,7 +7,9 @@ device in ``_runner.py``, the calibration of ``lam="auto"`` in
 :class:`~._runner.WalkPlan` and hands it over.
 """
 
+import copy
 import functools
+import inspect
 from numbers import Integral, Real
 
 import numpy as np
@@ -45,6 +47,32 @@ def _is_fitted(estimator):
     except NotFittedError:
         return False
     return True
+
+
+def _sample_from(generator, n_samples, seed):
+    """``n_samples`` rows of a fitted generator, seeded by ``seed``.
+
+    The package's generators take ``sample(n_samples, random_state)``.
+    scikit-learn's mixtures take no ``random_state`` (they draw from their
+    own parameter) and return ``(X, labels)``: a shallow copy reseeded for
+    this draw is sampled and the labels are dropped.
+    """
+    if "random_state" in inspect.signature(generator.sample).parameters:
+        out = generator.sample(n_samples, random_state=seed)
+    else:
+        generator = copy.copy(generator)
+        if "random_state" in generator.get_params():
+            generator.set_params(random_state=seed)
+        out = generator.sample(n_samples)
+    return out[0] if isinstance(out, tuple) else out
+
+
+def _fit_clone(estimator, X, seed):
+    """Fit a clone of ``estimator`` on ``X``, seeding it when it is not."""
+    estimator = clone(estimator)
+    if estimator.get_params().get("random_state", 0) is None:
+        estimator.set_params(random_state=seed)
+    return estimator.fit(X)
 
 
 class ReinjectionSampler(BaseSampler):
@@ -119,13 +147,33 @@ class ReinjectionSampler(BaseSampler):
         64 MiB working-memory budget (and never more walks than needed).
         On a CPU, the next batch runs while the last one is handed over,
         so two are held at a time.
-    init : {"normal", "uniform", "data", "prior"}, default="normal"
+    init : {"normal", "uniform", "data", "prior"} or estimator, \
+            default="normal"
         Start of each walk: ``N(0, I)``, ``U(0, 1)``, random rows of the
         data passed to :meth:`fit` (at most 10,000 are kept), or, for a
         :class:`~sklearn_reinject.VariationalAutoencoder`, its ancestral
         samples (decoded ``z ~ N(0, I)``), which reinjection then refines;
         for a :class:`~sklearn_reinject.MultiScaleDenoisingAutoencoder`,
         ``N(data_mean_, sigma_1**2 I)``, where annealed walks should start.
+        An estimator with ``sample(n_samples, random_state)`` (a
+        :class:`~sklearn_reinject.VariationalAutoencoder`, a
+        :class:`~sklearn.mixture.GaussianMixture`, another sampler) starts
+        the walks from its samples, in the data's units: reinjection then
+        refines another generator's samples with this autoencoder, for
+        example a small-noise :class:`~sklearn_reinject.DenoisingAutoencoder`
+        with a short walk and ``output="mean"`` (Tweedie's denoised
+        estimate), which sharpens a VAE's blurred decodes. A fitted (or
+        frozen) generator is used as is; otherwise :meth:`fit` trains a
+        clone of it on the rows the autoencoder trains on (``init_``), and
+        :meth:`fit_resample` one per class. On MNIST, a VAE's ancestral
+        samples refined this way (``lam=0.02``, ``n_steps=2``,
+        ``burn_in=1``) had MMD² 0.0025 against 0.0083 and a Fréchet
+        distance of 6.4 against 19.0 to test images, and trained a student
+        level with the VAE's own samples (0.9738 against 0.9742); a
+        classifier two-sample test told them from real images more easily
+        (AUC 0.857 against 0.793; benchmarks page). scikit-learn's mixtures,
+        whose ``sample`` takes no ``random_state``, are sampled through a
+        copy reseeded for each draw.
     output : {"state", "mean"}, default="state"
         What each kept step contributes: the chain's state ``x_{t+1}``
         itself (the Langevin chain's marginal), or ``r(x_t)``, the
@@ -253,6 +301,11 @@ class ReinjectionSampler(BaseSampler):
     lam_ : float
         The ``lam`` that sampling uses: ``lam`` itself, or the calibrated
         value for ``lam="auto"``.
+    init_ : estimator
+        Only when ``init`` is an estimator: the fitted generator whose
+        samples start the walks. It keeps what that generator keeps (a
+        :class:`~sklearn.neighbors.KernelDensity` keeps every training
+        row; a VAE or a Gaussian mixture keeps only parameters).
     lam_grid_ : ndarray of shape (9,)
         With ``lam="auto"``: the candidates of the calibration.
     lam_scores_ : ndarray of shape (9,)
@@ -311,7 +364,8 @@ class ReinjectionSampler(BaseSampler):
         "n_steps": [Interval(Integral, 1, None, closed="left")],
         "burn_in": [Interval(Integral, 0, None, closed="left")],
         "n_chains": [Interval(Integral, 1, None, closed="left"), None],
-        "init": [StrOptions({"normal", "uniform", "data", "prior"})],
+        "init": [StrOptions({"normal", "uniform", "data", "prior"}),
+                 HasMethods(["sample"])],
         "output": [StrOptions({"mean", "state"})],
         "method": [StrOptions({"reinject", "mh"})],
         "schedule": [StrOptions({"auto", "constant", "annealed"})],
@@ -403,6 +457,9 @@ class ReinjectionSampler(BaseSampler):
         prefit = self._prefit()
         if self.lam == "auto":
             X, X_cal = calibration_split(X, prefit, self.random_state)
+        # The start generator, like the autoencoder, learns from the rows
+        # the autoencoder trains on, in the data's units.
+        self._fit_init_generator(X)
         # The scaler, like the autoencoder, sees only the rows it trains
         # on; the held-out rows are scored in its space.
         X = self._fit_scaler(X, prefit)
@@ -465,10 +522,46 @@ class ReinjectionSampler(BaseSampler):
                     f"X has {X.shape[1]} features, but the fitted "
                     f"autoencoder expects {ae.n_features_in_}.")
             return ae
-        ae = clone(ae)
-        if ae.get_params().get("random_state", 0) is None:
-            ae.set_params(random_state=draw_seeds(self.random_state, 1)[0])
-        return ae.fit(X)
+        return _fit_clone(ae, X, draw_seeds(self.random_state, 1)[0])
+
+    def _init_is_estimator(self):
+        return not isinstance(self.init, str)
+
+    def _fit_init_generator(self, X):
+        """Adopt or fit the generator of ``init``, when it is an estimator."""
+        if hasattr(self, "init_"):
+            # A refit with another init drops the generator of an earlier fit.
+            del self.init_
+        if not self._init_is_estimator():
+            return
+        gen = _unwrap(self.init)
+        if _is_fitted(gen):
+            self._check_init_features(gen, X.shape[1])
+            self.init_ = gen
+        else:
+            # Its own seed, not the autoencoder's.
+            self.init_ = _fit_clone(gen, X,
+                                    draw_seeds(self.random_state, 2)[1])
+
+    @staticmethod
+    def _check_init_features(gen, n_features):
+        n_gen = getattr(gen, "n_features_in_", n_features)
+        if n_gen != n_features:
+            raise ValueError(
+                f"The 'init' generator was fitted on {n_gen} features, but "
+                f"X has {n_features}.")
+
+    def _init_generator(self):
+        """The fitted generator whose samples start the walks."""
+        if hasattr(self, "init_"):
+            return self.init_
+        gen = _unwrap(self.init)
+        if not _is_fitted(gen):
+            raise NotFittedError(
+                f"The 'init' parameter is an unfitted {type(gen).__name__}: "
+                "call fit(X), which fits a clone of it, or pass a fitted "
+                "generator.")
+        return gen
 
     def _sample_for_calibration(self, lam, n_samples):
         # Every candidate draws with the same seed: common random numbers.
@@ -507,8 +600,10 @@ class ReinjectionSampler(BaseSampler):
         return self._fitted_autoencoder().n_features_in_
 
     def _per_class_clone(self):
-        return clone(self).set_params(autoencoder=clone(_unwrap(
-            self.autoencoder)))
+        params = {"autoencoder": clone(_unwrap(self.autoencoder))}
+        if self._init_is_estimator():
+            params["init"] = clone(_unwrap(self.init))
+        return clone(self).set_params(**params)
 
     # -- one sampling call -------------------------------------------------
     def _plan(self, n_walks_total, lam=None, output=None):
@@ -553,6 +648,8 @@ class ReinjectionSampler(BaseSampler):
                     "VariationalAutoencoder, a MultiScaleDenoisingAutoencoder "
                     "or another init.")
             return lambda n, gen, rng: ae.sample_prior_tensor(n, gen)
+        if self._init_is_estimator():
+            return self._generator_starts(n_features, device)
         if not hasattr(self, "init_data_"):
             raise NotFittedError(
                 "init='data' starts walks from training rows: call "
@@ -560,6 +657,24 @@ class ReinjectionSampler(BaseSampler):
         rows = self.init_data_
         return lambda n, gen, rng: torch.from_numpy(
             rows[rng.randint(len(rows), size=n)]).to(device)
+
+    def _generator_starts(self, n_features, device):
+        """Starts drawn from the ``init`` generator, in the walks' space."""
+        gen = self._init_generator()
+        self._check_init_features(gen, n_features)
+        name = type(gen).__name__
+
+        def starts(n, generator, rng):
+            X0 = np.asarray(_sample_from(gen, n, rng.randint(2**31 - 1)),
+                            dtype=np.float32)
+            if X0.shape != (n, n_features):
+                raise ValueError(
+                    f"The 'init' generator {name} returned samples of shape "
+                    f"{X0.shape} for sample({n}); expected {(n, n_features)}.")
+            if hasattr(self, "scaler_"):
+                X0 = self.scaler_.transform(X0).astype(np.float32, copy=False)
+            return torch.from_numpy(np.ascontiguousarray(X0)).to(device)
+        return starts
 
     def _anneal_levels(self, ae, lam):
         """The ``(reconstruct, lam)`` pairs of the levels above the last.

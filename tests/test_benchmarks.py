@@ -128,7 +128,7 @@ def test_compare_generators_code_path(mnist_available, tmp_path):
                          "--out", str(out)])
     saved = json.loads((out / "results.json").read_text())
     assert set(saved["results"]) == set(report["results"])
-    assert len(saved["results"]) == 22
+    assert len(saved["results"]) == 23
     for res in saved["results"].values():
         for key, _, _ in bench.COLUMNS:
             assert key in res
@@ -140,7 +140,7 @@ def test_compare_generators_code_path(mnist_available, tmp_path):
     table = (out / "comparison.md").read_text()
     rows = [line for line in table.splitlines() if line.startswith("|")]
     # The quality table and the memorisation table.
-    assert "Best in each column:" in table and len(rows) == 2 * (2 + 22)
+    assert "Best in each column:" in table and len(rows) == 2 * (2 + 23)
     try:
         import matplotlib  # noqa: F401
     except ImportError:
@@ -153,8 +153,9 @@ def test_vae_students_code_path(mnist_available, tmp_path):
     bench = _load_script("vae_students")
     report = bench.main(["--seeds", "0", "1", "--n-train", "600",
                          "--n-val", "200", "--teacher-epochs", "1",
-                         "--vae-epochs", "1", "--student-epochs", "1",
-                         "--budget", "300", "--out", str(tmp_path)])
+                         "--vae-epochs", "1", "--dae-epochs", "1",
+                         "--student-epochs", "1", "--budget", "300",
+                         "--out", str(tmp_path)])
     saved = json.loads((tmp_path / "results.json").read_text())
     assert list(saved["results"]) == [name for name, _, _ in bench.ROWS]
     assert saved["lams"] == report["lams"] and len(saved["lams"]) == 2

@@ -49,22 +49,29 @@ def _is_fitted(estimator):
     return True
 
 
-def _sample_from(generator, n_samples, seed):
-    """``n_samples`` rows of a fitted generator, seeded by ``seed``.
+def _seeded_sampler(generator):
+    """``draw(n_samples, seed)``: rows of a fitted generator, seeded.
 
     The package's generators take ``sample(n_samples, random_state)``.
     scikit-learn's mixtures take no ``random_state`` (they draw from their
     own parameter) and return ``(X, labels)``: a shallow copy reseeded for
-    this draw is sampled and the labels are dropped.
+    each draw is sampled and the labels are dropped. Resolved once per
+    sampling call, not per chunk.
     """
     if "random_state" in inspect.signature(generator.sample).parameters:
-        out = generator.sample(n_samples, random_state=seed)
+        def draw(n_samples, seed):
+            out = generator.sample(n_samples, random_state=seed)
+            return out[0] if isinstance(out, tuple) else out
     else:
-        generator = copy.copy(generator)
-        if "random_state" in generator.get_params():
-            generator.set_params(random_state=seed)
-        out = generator.sample(n_samples)
-    return out[0] if isinstance(out, tuple) else out
+        reseed = "random_state" in generator.get_params()
+
+        def draw(n_samples, seed):
+            gen = copy.copy(generator)
+            if reseed:
+                gen.set_params(random_state=seed)
+            out = gen.sample(n_samples)
+            return out[0] if isinstance(out, tuple) else out
+    return draw
 
 
 def _fit_clone(estimator, X, seed):
@@ -662,11 +669,10 @@ class ReinjectionSampler(BaseSampler):
         """Starts drawn from the ``init`` generator, in the walks' space."""
         gen = self._init_generator()
         self._check_init_features(gen, n_features)
-        name = type(gen).__name__
+        name, draw = type(gen).__name__, _seeded_sampler(gen)
 
         def starts(n, generator, rng):
-            X0 = np.asarray(_sample_from(gen, n, rng.randint(2**31 - 1)),
-                            dtype=np.float32)
+            X0 = np.asarray(draw(n, rng.randint(2**31 - 1)), dtype=np.float32)
             if X0.shape != (n, n_features):
                 raise ValueError(
                     f"The 'init' generator {name} returned samples of shape "

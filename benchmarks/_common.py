@@ -24,6 +24,22 @@ def versions(device):
     return info
 
 
+def cosine_lr(n_rows, batch_size, max_epochs):
+    """skorch callbacks that decay the learning rate to zero over training.
+
+    A cosine schedule stepped after every batch (skorch's ``LRScheduler``
+    around PyTorch's ``CosineAnnealingLR``), reaching zero at the last batch
+    of ``max_epochs`` epochs over ``n_rows`` rows. Pass it as an
+    estimator's ``callbacks``.
+    """
+    from skorch.callbacks import LRScheduler
+    from torch.optim.lr_scheduler import CosineAnnealingLR
+
+    n_batches = -(-n_rows // batch_size) * max_epochs
+    return [("cosine_lr", LRScheduler(policy=CosineAnnealingLR,
+                                      T_max=n_batches, step_every="batch"))]
+
+
 def make_log():
     """``log(msg)``: print ``msg`` after the seconds since this call."""
     start = time.perf_counter()

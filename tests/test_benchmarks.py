@@ -28,6 +28,23 @@ def mnist_available():
         pytest.skip(f"MNIST files not found: {exc}")
 
 
+def test_cosine_lr_reaches_zero_at_the_last_batch():
+    from sklearn_reinject import DenoisingAutoencoder
+
+    common = _load_script("_common")
+    X = np.random.RandomState(0).rand(100, 6).astype(np.float32)
+    # 100 rows in batches of 32: 4 batches per epoch, 12 in 3 epochs.
+    ae = DenoisingAutoencoder(hidden_layer_sizes=(4,), max_epochs=3,
+                              batch_size=32, lr=0.01, random_state=0,
+                              callbacks=common.cosine_lr(100, 32, 3)).fit(X)
+    lrs = [b["event_lr"] for epoch in ae.history_ for b in epoch["batches"]]
+    assert len(lrs) == 12
+    assert lrs[0] == pytest.approx(0.01)
+    assert all(a > b for a, b in zip(lrs, lrs[1:]))
+    assert ae._net.optimizer_.param_groups[0]["lr"] == pytest.approx(
+        0.0, abs=1e-12)
+
+
 # Large lam (or 1-epoch autoencoders) on purpose: the warning is expected.
 @pytest.mark.filterwarnings("ignore::sklearn_reinject.SamplingWarning")
 @pytest.mark.parametrize("profile", ["full", "quick"])
@@ -128,7 +145,7 @@ def test_compare_generators_code_path(mnist_available, tmp_path):
                          "--out", str(out)])
     saved = json.loads((out / "results.json").read_text())
     assert set(saved["results"]) == set(report["results"])
-    assert len(saved["results"]) == 23
+    assert len(saved["results"]) == 25
     for res in saved["results"].values():
         for key, _, _ in bench.COLUMNS:
             assert key in res
@@ -140,7 +157,7 @@ def test_compare_generators_code_path(mnist_available, tmp_path):
     table = (out / "comparison.md").read_text()
     rows = [line for line in table.splitlines() if line.startswith("|")]
     # The quality table and the memorisation table.
-    assert "Best in each column:" in table and len(rows) == 2 * (2 + 23)
+    assert "Best in each column:" in table and len(rows) == 2 * (2 + 25)
     try:
         import matplotlib  # noqa: F401
     except ImportError:

@@ -1,5 +1,7 @@
 """Helpers shared by the benchmark scripts."""
 
+import functools
+import math
 import platform
 import time
 
@@ -38,6 +40,28 @@ def cosine_lr(n_rows, batch_size, max_epochs):
     n_batches = -(-n_rows // batch_size) * max_epochs
     return [("cosine_lr", LRScheduler(policy=CosineAnnealingLR,
                                       T_max=n_batches, step_every="batch"))]
+
+
+def _half_cosine(step, n_steps):
+    return 0.5 * (1.0 + math.cos(math.pi * min(step, n_steps) / n_steps))
+
+
+def online_cosine_lr(n_steps):
+    """skorch callbacks that decay an online learner's rate to zero.
+
+    For a learner fed by ``partial_fit``, one call (one epoch, one batch)
+    per step: step ``j`` of ``n_steps`` runs at ``lr * (1 + cos(pi * j /
+    n_steps)) / 2``. skorch rebuilds the scheduler at every call from the
+    number of epochs in the history, so the schedule needs a closed form
+    (``LambdaLR``); a recursive one (``CosineAnnealingLR``) would be
+    stepped twice per call.
+    """
+    from skorch.callbacks import LRScheduler
+    from torch.optim.lr_scheduler import LambdaLR
+
+    return [("cosine_lr", LRScheduler(
+        policy=LambdaLR, step_every="epoch",
+        lr_lambda=functools.partial(_half_cosine, n_steps=n_steps)))]
 
 
 def make_log():

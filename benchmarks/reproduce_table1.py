@@ -137,15 +137,20 @@ def settings_from(args):
 
 
 def train_student_online(stream, teacher, X_test, y_test, settings, device,
-                         seed):
-    """One gradient step per fresh mini-batch; test accuracy per epoch."""
+                         seed, callbacks=None):
+    """One gradient step per fresh mini-batch; test accuracy per epoch.
+
+    ``callbacks`` go to the student (skorch callbacks; for example
+    ``_common.online_cosine_lr``).
+    """
     from sklearn_reinject import SoftTargetClassifier
 
     batch = settings["walks_per_step"] * (settings["n_steps"]
                                           - settings["burn_in"])
     student = SoftTargetClassifier(
         hidden_layer_sizes=(500, 500), batch_size=batch,
-        lr=settings["lr"], device=device, random_state=seed)
+        lr=settings["lr"], callbacks=callbacks, device=device,
+        random_state=seed)
     curve = []
     seen = 0
     for _ in range(settings["epochs"]["student_epochs"]):
@@ -158,14 +163,15 @@ def train_student_online(stream, teacher, X_test, y_test, settings, device,
     return curve
 
 
-def make_autoencoder(name, epochs, device, seed, batch_size=32, lr=1e-3):
+def make_autoencoder(name, epochs, device, seed, batch_size=32, lr=1e-3,
+                     callbacks=None):
     """The Table I autoencoder ``name``, unfitted."""
     from sklearn_reinject import DenoisingAutoencoder, LossyAutoencoder
 
     sizes, act, denoising, _ = AUTOENCODERS[name]
     common = dict(hidden_layer_sizes=sizes, activation=act, loss="bce",
                   max_epochs=epochs, batch_size=batch_size, lr=lr,
-                  device=device, random_state=seed)
+                  callbacks=callbacks, device=device, random_state=seed)
     return (DenoisingAutoencoder(noise_std=0.0, **DAE_NOISE, **common)
             if denoising else LossyAutoencoder(**common))
 

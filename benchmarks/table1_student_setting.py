@@ -31,9 +31,11 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import make_log, versions  # noqa: E402
-from reproduce_table1 import (make_autoencoder, parse_args,  # noqa: E402
-                              settings_from, train_student_online)
+from _common import (cosine_lr, make_log, online_cosine_lr,  # noqa: E402
+                     versions)
+from reproduce_table1 import (STUDENT_SAMPLING, make_autoencoder,  # noqa: E402
+                              parse_args, settings_from,
+                              train_student_online)
 
 N_FIT = 50_000
 
@@ -73,11 +75,48 @@ def run(args):
 
     walks = dict(n_steps=settings["n_steps"], burn_in=settings["burn_in"])
     paper_ae = deep_ae().fit(X_fit)
-    calibrated = ReinjectionSampler(deep_ae(), lam="auto",
-                                    random_state=seeds["deep AE"],
-                                    **walks).fit(X_fit)
-    log(f"lam='auto' chose {calibrated.lam_:.4g}")
-    candidates = {
+    lam_ = None
+    if args.candidates == "schedules":
+        candidates = schedule_candidates(X_fit, paper_ae, settings, seeds,
+                                         args.device, walks)
+    else:
+        calibrated = ReinjectionSampler(deep_ae(), lam="auto",
+                                        random_state=seeds["deep AE"],
+                                        **walks).fit(X_fit)
+        lam_ = calibrated.lam_
+        log(f"lam='auto' chose {lam_:.4g}")
+        candidates = setting_candidates(paper_ae, calibrated, walks)
+    results = {}
+    for name, candidate in candidates.items():
+        sampler, callbacks = (candidate if isinstance(candidate, tuple)
+                              else (candidate, None))
+        rng = check_random_state(seeds["stream"])
+        if sampler is None:
+            def stream(n):
+                return X_fit[rng.randint(len(X_fit), size=n)]
+        else:
+            def stream(n, sampler=sampler):
+                return sampler.sample(n, random_state=rng)
+        t0 = time.perf_counter()
+        curve = train_student_online(stream, teacher, X_val, y_val, settings,
+                                     args.device, seeds["student"],
+                                     callbacks=callbacks)
+        last = [acc for _, acc in curve[-5:]]
+        results[name] = dict(curve=curve, accuracy=curve[-1][1],
+                             last_five=[min(last), max(last)],
+                             seconds=time.perf_counter() - t0)
+        log(f"{name}: validation accuracy {curve[-1][1]:.4f}")
+    return dict(settings=settings, seeds=seeds, device=args.device,
+                teacher_accuracy=teacher_accuracy, lam_=lam_,
+                versions=versions(args.device), command=" ".join(sys.argv),
+                results=results, wall_seconds=time.perf_counter() - start)
+
+
+def setting_candidates(paper_ae, calibrated, walks):
+    """The student sampling settings tried for the extra row."""
+    from sklearn_reinject import ReinjectionSampler
+
+    return {
         "lam=0.1, states": ReinjectionSampler(paper_ae, lam=0.1, **walks),
         "lam=0.1, mean output": ReinjectionSampler(
             paper_ae, lam=0.1, output="mean", **walks),
@@ -95,22 +134,41 @@ def run(args):
         "lam=1.6, mean output": ReinjectionSampler(
             paper_ae, lam=1.6, output="mean", **walks),
     }
-    results = {}
-    for name, sampler in candidates.items():
-        rng = check_random_state(seeds["stream"])
-        t0 = time.perf_counter()
-        curve = train_student_online(
-            lambda n, sampler=sampler: sampler.sample(n, random_state=rng),
-            teacher, X_val, y_val, settings, args.device, seeds["student"])
-        last = [acc for _, acc in curve[-5:]]
-        results[name] = dict(curve=curve, accuracy=curve[-1][1],
-                             last_five=[min(last), max(last)],
-                             seconds=time.perf_counter() - t0)
-        log(f"{name}: validation accuracy {curve[-1][1]:.4f}")
-    return dict(settings=settings, seeds=seeds, device=args.device,
-                teacher_accuracy=teacher_accuracy, lam_=calibrated.lam_,
-                versions=versions(args.device), command=" ".join(sys.argv),
-                results=results, wall_seconds=time.perf_counter() - start)
+
+
+def schedule_candidates(X_fit, paper_ae, settings, seeds, device, walks):
+    """The student setting with learning rates decayed to zero.
+
+    Each candidate is ``(sampler, student callbacks)``; a ``None`` sampler
+    streams the fitting images themselves (the upper bound). The deep AE
+    is retrained with a cosine rate over its batches (the same schedule
+    that removes the refining autoencoder's per-pixel offset in
+    ``compare_generators.py``); the student's rate follows a cosine over
+    its online steps.
+    """
+    from sklearn_reinject import ReinjectionSampler
+
+    ep = settings["epochs"]
+    cosine_ae = make_autoencoder(
+        "deep AE", ep["deep_ae"], device, seeds["deep AE"],
+        batch_size=settings["ae_batch_size"], lr=settings["lr"],
+        callbacks=cosine_lr(len(X_fit), settings["ae_batch_size"],
+                            ep["deep_ae"])).fit(X_fit)
+    n_steps = ep["student_epochs"] * settings["steps_per_epoch"]
+
+    def setting(ae):
+        return ReinjectionSampler(ae, **STUDENT_SAMPLING, **walks)
+
+    return {
+        "lam=0.4, mean output": (setting(paper_ae), None),
+        "lam=0.4, mean output, cosine student lr": (
+            setting(paper_ae), online_cosine_lr(n_steps)),
+        "lam=0.4, mean output, cosine AE lr": (setting(cosine_ae), None),
+        "lam=0.4, mean output, cosine AE and student lr": (
+            setting(cosine_ae), online_cosine_lr(n_steps)),
+        "real images": (None, None),
+        "real images, cosine student lr": (None, online_cosine_lr(n_steps)),
+    }
 
 
 def table_markdown(report):
@@ -143,6 +201,12 @@ def main(argv=None):
     p.add_argument("--walks-per-step", type=int, default=50)
     p.add_argument("--n-train", type=int, default=None,
                    help="use the first N of the 50,000 fitting images")
+    p.add_argument("--candidates", choices=["setting", "schedules"],
+                   default="setting",
+                   help="'setting': the sampling settings for the extra "
+                        "row; 'schedules': that row's setting with the "
+                        "deep AE's and the student's learning rates "
+                        "decayed to zero (default: setting)")
     args = p.parse_args(argv)
     report = run(args)
     args.out.mkdir(parents=True, exist_ok=True)

@@ -45,6 +45,26 @@ def test_cosine_lr_reaches_zero_at_the_last_batch():
         0.0, abs=1e-12)
 
 
+def test_online_cosine_lr_steps_once_per_partial_fit_call():
+    from sklearn_reinject import SoftTargetClassifier
+
+    common = _load_script("_common")
+    rng = np.random.RandomState(0)
+    student = SoftTargetClassifier(hidden_layer_sizes=(4,), batch_size=64,
+                                   lr=0.01, random_state=0,
+                                   callbacks=common.online_cosine_lr(4))
+    used = []
+    for _ in range(4):
+        X = rng.rand(20, 3).astype(np.float32)
+        student.partial_fit(X, rng.randint(0, 2, 20), classes=[0, 1])
+        used.append(student.history_[-1]["event_lr"])
+    # Step j at 0.01 * (1 + cos(pi * j / 4)) / 2, and zero after the last.
+    expected = [0.01 * (1 + np.cos(np.pi * j / 4)) / 2 for j in range(4)]
+    np.testing.assert_allclose(used, expected, rtol=1e-6)
+    assert student._net.optimizer_.param_groups[0]["lr"] == pytest.approx(
+        0.0, abs=1e-12)
+
+
 # Large lam (or 1-epoch autoencoders) on purpose: the warning is expected.
 @pytest.mark.filterwarnings("ignore::sklearn_reinject.SamplingWarning")
 @pytest.mark.parametrize("profile", ["full", "quick"])
@@ -134,6 +154,26 @@ def test_mnist_matches_published_statistics(mnist_available):
         980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 
 
+def test_online_cosine_lr_steps_once_per_partial_fit_call():
+    from sklearn_reinject import SoftTargetClassifier
+
+    common = _load_script("_common")
+    rng = np.random.RandomState(0)
+    student = SoftTargetClassifier(hidden_layer_sizes=(4,), batch_size=64,
+                                   lr=0.01, random_state=0,
+                                   callbacks=common.online_cosine_lr(4))
+    used = []
+    for _ in range(4):
+        X = rng.rand(20, 3).astype(np.float32)
+        student.partial_fit(X, rng.randint(0, 2, 20), classes=[0, 1])
+        used.append(student.history_[-1]["event_lr"])
+    # Step j at 0.01 * (1 + cos(pi * j / 4)) / 2, and zero after the last.
+    expected = [0.01 * (1 + np.cos(np.pi * j / 4)) / 2 for j in range(4)]
+    np.testing.assert_allclose(used, expected, rtol=1e-6)
+    assert student._net.optimizer_.param_groups[0]["lr"] == pytest.approx(
+        0.0, abs=1e-12)
+
+
 # Large lam (or 1-epoch autoencoders) on purpose: the warning is expected.
 @pytest.mark.filterwarnings("ignore::sklearn_reinject.SamplingWarning")
 def test_compare_generators_code_path(mnist_available, tmp_path):
@@ -190,16 +230,21 @@ def test_vae_students_code_path(mnist_available, tmp_path):
 
 
 @pytest.mark.filterwarnings("ignore::sklearn_reinject.SamplingWarning")
-def test_table1_student_setting_code_path(mnist_available, tmp_path):
+@pytest.mark.parametrize("candidates, n_rows, some", [
+    ("setting", 8, {"lam=0.4, mean output", "lam=1.6, mean output"}),
+    ("schedules", 6, {"lam=0.4, mean output, cosine AE and student lr",
+                      "real images, cosine student lr"}),
+])
+def test_table1_student_setting_code_path(mnist_available, tmp_path,
+                                          candidates, n_rows, some):
     bench = _load_script("table1_student_setting")
     report = bench.main(["--epoch-cap", "1", "--steps-per-epoch", "2",
                          "--walks-per-step", "5", "--n-train", "300",
-                         "--out", str(tmp_path)])
+                         "--candidates", candidates, "--out", str(tmp_path)])
     saved = json.loads((tmp_path / "results.json").read_text())
     assert saved["results"].keys() == report["results"].keys()
-    assert len(saved["results"]) == 8
-    assert {"lam=0.4, mean output", "lam=1.6, mean output"} <= set(
-        saved["results"])
+    assert len(saved["results"]) == n_rows
+    assert some <= set(saved["results"])
     table = (tmp_path / "students.md").read_text()
     for name, res in saved["results"].items():
         # 1 epoch of 2 steps x 5 walks x 8 kept states.

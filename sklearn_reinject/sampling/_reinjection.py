@@ -59,18 +59,20 @@ def _seeded_sampler(generator):
     sampling call, not per chunk.
     """
     if "random_state" in inspect.signature(generator.sample).parameters:
-        def draw(n_samples, seed):
-            out = generator.sample(n_samples, random_state=seed)
-            return out[0] if isinstance(out, tuple) else out
+        def sample(n_samples, seed):
+            return generator.sample(n_samples, random_state=seed)
     else:
         reseed = "random_state" in generator.get_params()
 
-        def draw(n_samples, seed):
+        def sample(n_samples, seed):
             gen = copy.copy(generator)
             if reseed:
                 gen.set_params(random_state=seed)
-            out = gen.sample(n_samples)
-            return out[0] if isinstance(out, tuple) else out
+            return gen.sample(n_samples)
+
+    def draw(n_samples, seed):
+        out = sample(n_samples, seed)
+        return out[0] if isinstance(out, tuple) else out
     return draw
 
 

@@ -25,12 +25,20 @@ For each seed:
   50,000 images: ``ReinjectionSampler(dae, init=vae, lam=0.02, n_steps=2,
   burn_in=1, output="mean")``, one reinjection at the DAE's matched
   ``lam = 2 * 0.1**2`` and the final denoising step.
+- the two rows ``compare_generators.py`` adds with a learning rate decayed
+  to zero (a cosine over the batches, ``_common.cosine_lr``): the
+  ancestral samples of a VAE so trained, and the refining row above with
+  its DAE so trained (the VAE that starts the walks keeps the constant
+  rate).
 
 Each student (500, 500) learns the teacher's soft labels on 50,000 samples
 for 10 epochs, as in the comparison. How ambiguous each generator's samples
 look to the teacher is measured on the 2,000 samples that MMD² scores: the
 mean entropy of the teacher's probabilities (base 10, so 1 is uniform) and
-the share of samples whose top class has probability below 0.9. Torch
+the share of samples whose top class has probability below 0.9. Each
+generator's 2,000 samples are also told apart from the 2,000 validation
+images by ``classifier_two_sample_auc`` (logistic regression, 5 folds; 0.5
+is indistinguishable). Torch
 runs on one thread, so results repeat exactly on one machine. Writes ``results.json`` and ``students.md``
 to ``--out``.
 
@@ -47,7 +55,8 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import make_log, markdown_table, versions  # noqa: E402
+from _common import (cosine_lr, make_log, markdown_table,  # noqa: E402
+                     versions)
 
 #: Rows in the order of the table: (name, VAE, sampler settings or None).
 ROWS = [
@@ -66,6 +75,9 @@ ROWS = [
      {"lam": 0.4, "output": "mean"}),
     ("VAE (all) samples + DAE reinjection, 2 steps, mean output", "refiner",
      None),
+    ("VAE (all, cosine lr) ancestral", "all, cosine lr", None),
+    ("VAE (all) samples + DAE (cosine lr) reinjection, 2 steps, mean output",
+     "cosine refiner", None),
 ]
 
 
@@ -84,7 +96,8 @@ def run(args):
                                   SoftTargetClassifier, SyntheticDistiller,
                                   VariationalAutoencoder)
     from sklearn_reinject.datasets import load_mnist
-    from sklearn_reinject.metrics import median_heuristic, mmd2_unbiased
+    from sklearn_reinject.metrics import (classifier_two_sample_auc,
+                                          median_heuristic, mmd2_unbiased)
 
     torch.set_num_threads(1)
     log = make_log()
@@ -106,11 +119,17 @@ def run(args):
         hidden_layer_sizes=(500, 500), max_epochs=args.student_epochs,
         batch_size=400, device="cpu", random_state=0)
 
-    def vae(seed):
+    def vae(seed, callbacks=None):
         return VariationalAutoencoder(
             hidden_layer_sizes=(400, 20), loss="bce",
-            max_epochs=args.vae_epochs, batch_size=32, device="cpu",
-            random_state=seed)
+            max_epochs=args.vae_epochs, batch_size=32, callbacks=callbacks,
+            device="cpu", random_state=seed)
+
+    def dae(seed, callbacks=None):
+        return DenoisingAutoencoder(
+            hidden_layer_sizes=(1000, 500), loss="bce", noise_std=0.1,
+            max_epochs=args.dae_epochs, batch_size=128, callbacks=callbacks,
+            device="cpu", random_state=seed)
 
     chain = dict(init="prior", n_steps=3, burn_in=0)
     results = {name: [] for name, _, _ in ROWS}
@@ -119,16 +138,18 @@ def run(args):
         auto = ReinjectionSampler(vae(seed), lam="auto", random_state=seed,
                                   **chain).fit(X_fit)
         lams.append(auto.lam_)
-        vaes = {"90%": auto.autoencoder_, "all": vae(seed).fit(X_fit)}
-        dae = DenoisingAutoencoder(
-            hidden_layer_sizes=(1000, 500), loss="bce", noise_std=0.1,
-            max_epochs=args.dae_epochs, batch_size=128, device="cpu",
-            random_state=seed).fit(X_fit)
-        log(f"seed {seed}: VAEs and DAE trained, lam_ {auto.lam_:.4g}")
+        vaes = {"90%": auto.autoencoder_, "all": vae(seed).fit(X_fit),
+                "all, cosine lr": vae(seed, cosine_lr(
+                    n_fit, 32, args.vae_epochs)).fit(X_fit)}
+        daes = {"refiner": dae(seed).fit(X_fit),
+                "cosine refiner": dae(seed, cosine_lr(
+                    n_fit, 128, args.dae_epochs)).fit(X_fit)}
+        log(f"seed {seed}: VAEs and DAEs trained, lam_ {auto.lam_:.4g}")
         for name, which, settings in ROWS:
-            if which == "refiner":
+            if which in daes:
                 gen = ReinjectionSampler(
-                    FrozenEstimator(dae), init=FrozenEstimator(vaes["all"]),
+                    FrozenEstimator(daes[which]),
+                    init=FrozenEstimator(vaes["all"]),
                     lam=0.02, n_steps=2, burn_in=1, output="mean")
             elif settings is None:
                 gen = vaes[which]
@@ -143,12 +164,15 @@ def run(args):
             acc = float(distiller.score(X_val, y_val))
             X_gen = gen.sample(len(X_mmd), random_state=seed)
             mmd2 = float(mmd2_unbiased(X_gen, X_mmd, bandwidth=bandwidth))
+            c2st = classifier_two_sample_auc(X_mmd, X_gen,
+                                             random_state=seed)
             entropy, unsure = teacher_ambiguity(teacher, X_gen)
             results[name].append(dict(seed=seed, accuracy=acc, mmd2=mmd2,
+                                      c2st_auc=c2st,
                                       teacher_entropy=entropy,
                                       teacher_unsure_share=unsure))
             log(f"seed {seed}: {name}: student {acc:.4f}, MMD² {mmd2:.4f}, "
-                f"teacher entropy {entropy:.3f}")
+                f"C2ST AUC {c2st:.3f}, teacher entropy {entropy:.3f}")
     return dict(settings=dict(vars(args), out=str(args.out)), lams=lams,
                 teacher_accuracy=teacher_acc, results=results,
                 real_teacher_entropy=real_entropy,
@@ -164,13 +188,17 @@ def table_markdown(report):
         mmd2 = np.array([r["mmd2"] for r in runs])
         entropy = np.mean([r["teacher_entropy"] for r in runs])
         unsure = np.mean([r["teacher_unsure_share"] for r in runs])
+        # Reports written before the column existed have no C2ST.
+        c2st = [r["c2st_auc"] for r in runs if "c2st_auc" in r]
         rows.append([name, f"{acc.mean():.4f} ± {acc.std():.4f}",
                      " / ".join(f"{a:.4f}" for a in acc),
-                     f"{mmd2.mean():.4f}", f"{entropy:.3f}", f"{unsure:.3f}"])
+                     f"{mmd2.mean():.4f}",
+                     " / ".join(f"{a:.3f}" for a in c2st) or "-",
+                     f"{entropy:.3f}", f"{unsure:.3f}"])
     s = report["settings"]
     return (markdown_table(rows, ["generator", "student acc. (mean ± std)",
-                                  "per seed", "MMD²", "teacher entropy",
-                                  "top class < 0.9"])
+                                  "per seed", "MMD²", "C2ST AUC per seed",
+                                  "teacher entropy", "top class < 0.9"])
             + f"\n\nSeeds {s['seeds']}; teacher {report['teacher_accuracy']:.4f}"
             f" on the {s['n_val']} validation images; lam_ per seed "
             f"{[round(v, 4) for v in report['lams']]}; teacher entropy "

@@ -223,6 +223,7 @@ def test_vae_students_code_path(mnist_available, tmp_path):
         acc = [r["accuracy"] for r in runs]
         assert all(0.0 <= a <= 1.0 for a in acc)
         assert all(np.isfinite(r["mmd2"]) for r in runs)
+        assert all(0.0 <= r["c2st_auc"] <= 1.0 for r in runs)
         assert all(0.0 <= r["teacher_entropy"] <= 1.0 and
                    0.0 <= r["teacher_unsure_share"] <= 1.0 for r in runs)
         # The table's row is this row's mean over the seeds.

@@ -185,7 +185,8 @@ def test_compare_generators_code_path(mnist_available, tmp_path):
                          "--out", str(out)])
     saved = json.loads((out / "results.json").read_text())
     assert set(saved["results"]) == set(report["results"])
-    assert len(saved["results"]) == 25
+    assert len(saved["results"]) == 26
+    assert bench.REFERENCE in saved["results"]
     for res in saved["results"].values():
         for key, _, _ in bench.COLUMNS:
             assert key in res
@@ -197,7 +198,12 @@ def test_compare_generators_code_path(mnist_available, tmp_path):
     table = (out / "comparison.md").read_text()
     rows = [line for line in table.splitlines() if line.startswith("|")]
     # The quality table and the memorisation table.
-    assert "Best in each column:" in table and len(rows) == 2 * (2 + 25)
+    assert "Best in each column:" in table and len(rows) == 2 * (2 + 26)
+    # The reference row is never a column's best.
+    best = table[table.index("Best in each column:"):]
+    assert bench.REFERENCE not in best.split("Memorisation")[0]
+    reference = next(r for r in rows if r.startswith(f"| {bench.REFERENCE} "))
+    assert "**" not in reference
     try:
         import matplotlib  # noqa: F401
     except ImportError:

@@ -11,8 +11,7 @@ full-covariance mixture is both slower and worse, and a pixel KDE only
 copies training images with noise); Gaussian noise (the lower bound).
 A reference row, not a generator, scores rows of the training images
 themselves: what real images that are not the held-out ones get on each
-metric (MNIST's training and test images are told apart by a two-sample
-classifier better than chance).
+metric, the floor of each distance.
 
 Rows marked ``lam=auto`` let the package choose ``lam`` from training
 data (a held-out 10% of the training images); the multi-scale row samples
@@ -136,8 +135,7 @@ class TrainingRows(BaseEstimator):
     """The reference row: rows of the training images themselves.
 
     Not a generator (it keeps the data); it shows what each metric gives
-    real images that are not the held-out ones, the floor a generator
-    cannot be expected to pass.
+    real images that are not the held-out ones.
     """
 
     def fit(self, X, y=None):

@@ -154,26 +154,6 @@ def test_mnist_matches_published_statistics(mnist_available):
         980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 
 
-def test_online_cosine_lr_steps_once_per_partial_fit_call():
-    from sklearn_reinject import SoftTargetClassifier
-
-    common = _load_script("_common")
-    rng = np.random.RandomState(0)
-    student = SoftTargetClassifier(hidden_layer_sizes=(4,), batch_size=64,
-                                   lr=0.01, random_state=0,
-                                   callbacks=common.online_cosine_lr(4))
-    used = []
-    for _ in range(4):
-        X = rng.rand(20, 3).astype(np.float32)
-        student.partial_fit(X, rng.randint(0, 2, 20), classes=[0, 1])
-        used.append(student.history_[-1]["event_lr"])
-    # Step j at 0.01 * (1 + cos(pi * j / 4)) / 2, and zero after the last.
-    expected = [0.01 * (1 + np.cos(np.pi * j / 4)) / 2 for j in range(4)]
-    np.testing.assert_allclose(used, expected, rtol=1e-6)
-    assert student._net.optimizer_.param_groups[0]["lr"] == pytest.approx(
-        0.0, abs=1e-12)
-
-
 # Large lam (or 1-epoch autoencoders) on purpose: the warning is expected.
 @pytest.mark.filterwarnings("ignore::sklearn_reinject.SamplingWarning")
 def test_compare_generators_code_path(mnist_available, tmp_path):

@@ -346,16 +346,20 @@ def test_imbalanced_walk_length_code_path(tmp_path, compare, columns,
 
 
 @pytest.mark.filterwarnings("ignore::sklearn_reinject.SamplingWarning")
-def test_distiller_sampler_setting_code_path(mnist_available, tmp_path):
+@pytest.mark.parametrize("candidates", ["sampler", "balance"])
+def test_distiller_sampler_setting_code_path(mnist_available, tmp_path,
+                                             candidates):
     bench = _load_script("distiller_sampler_setting")
     report = bench.main(["--datasets", "MNIST", "--seeds", "0",
                          "--n-train", "300", "--n-val", "200",
-                         "--n-samples", "300", "--out", str(tmp_path)])
+                         "--n-samples", "300", "--candidates", candidates,
+                         "--out", str(tmp_path)])
     saved = json.loads((tmp_path / "results.json").read_text())
-    assert list(saved["results"]["MNIST"]) == list(bench.SETTINGS)
+    expected = bench.SETTINGS if candidates == "sampler" else bench.BALANCE
+    assert list(saved["results"]["MNIST"]) == list(expected)
     assert saved["results"] == report["results"]
     for runs in saved["results"]["MNIST"].values():
         assert [r["seed"] for r in runs] == [0]
         assert all(0.0 <= r["accuracy"] <= 1.0 for r in runs)
     table = (tmp_path / "setting.md").read_text()
-    assert table.count("\n|") == len(bench.SETTINGS) + 1
+    assert table.count("\n|") == len(expected) + 1

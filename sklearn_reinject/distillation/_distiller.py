@@ -6,12 +6,13 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin
 from sklearn.base import clone
+from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
 from ..autoencoder import DenoisingAutoencoder
 from ..sampling import ReinjectionSampler
-from ..utils._compat import HasMethods, Interval, _fit_context
+from ..utils._compat import HasMethods, Interval, StrOptions, _fit_context
 from ..utils._constants import CHUNK_ROWS
 from ..utils._random import draw_seeds
 from ._delegate import InnerClassifierMixin
@@ -35,6 +36,52 @@ def tempered(proba, temperature):
     logp -= logp.max(axis=1, keepdims=True)
     p = np.exp(logp)
     return p / p.sum(axis=1, keepdims=True)
+
+
+def balanced_choice(top, n_keep, target, random_state=None):
+    """Indices of ``n_keep`` rows whose class shares come closest to ``target``.
+
+    Each class gets ``target[c] * n_keep`` rows, or all of its rows when the
+    pool holds fewer; what such scarce classes leave is shared among the
+    others in proportion to their targets. Rows are drawn uniformly without
+    replacement within each class.
+
+    Parameters
+    ----------
+    top : ndarray of shape (n_rows,)
+        Class index of each row of the pool, in ``range(len(target))``.
+    n_keep : int
+        Number of rows to keep, at most ``n_rows``.
+    target : ndarray of shape (n_classes,)
+        Class shares to aim at (positive, summing to one).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the draw.
+
+    Returns
+    -------
+    indices : ndarray of shape (n_keep,)
+        Sorted indices into ``top``.
+    """
+    rng = check_random_state(random_state)
+    target = np.asarray(target, dtype=float)
+    counts = np.bincount(top, minlength=len(target))
+    quota = np.zeros(len(target), dtype=int)
+    remaining, target_left = n_keep, target.sum()
+    # Scarcest classes (fewest rows for their target) first, so that what
+    # they cannot fill goes to the classes after them.
+    for c in np.argsort(counts / target, kind="stable"):
+        fair = remaining * target[c] / target_left if target_left > 0 else 0
+        quota[c] = min(counts[c], int(round(fair)))
+        remaining -= quota[c]
+        target_left -= target[c]
+    # Rounding can leave a few rows: give them to classes with rows spare.
+    for c in np.argsort(-(counts - quota), kind="stable"):
+        extra = min(remaining, counts[c] - quota[c])
+        quota[c] += extra
+        remaining -= extra
+    keep = [rng.choice(np.flatnonzero(top == c), quota[c], replace=False)
+            for c in range(len(target)) if quota[c] > 0]
+    return np.sort(np.concatenate(keep))
 
 
 class SyntheticDistiller(InnerClassifierMixin, MetaEstimatorMixin,
@@ -71,6 +118,20 @@ class SyntheticDistiller(InnerClassifierMixin, MetaEstimatorMixin,
         ``SoftTargetClassifier()``.
     n_samples : int, default=10_000
         Number of synthetic samples.
+    class_balance : {None, "data", "uniform"}, default=None
+        Rebalance the synthetic samples over the teacher's classes. A
+        reinjection chain's samples gather in some classes' basins, and a
+        student then sees few samples of the rare classes. ``"data"`` aims at the class shares
+        of the ``y`` given to :meth:`fit` (counts only, no rows are kept),
+        ``"uniform"`` at equal shares: ``pool_factor * n_samples`` samples
+        are drawn and labelled, and ``n_samples`` of them kept, each teacher
+        class (most probable class) getting its target share, or all of
+        its samples in the pool when it has fewer. ``None`` keeps the
+        samples as drawn.
+    pool_factor : float, default=3.0
+        Size of the pool that ``class_balance`` chooses from, as a multiple
+        of ``n_samples``: sampling and labelling cost this many times more.
+        Ignored when ``class_balance`` is None.
     soft_labels : bool, default=True
         Give a student that accepts them the teacher's probabilities rather
         than hard labels.
@@ -96,9 +157,13 @@ class SyntheticDistiller(InnerClassifierMixin, MetaEstimatorMixin,
     classes_ : ndarray of shape (n_classes,)
         Class labels, as the student knows them.
     synthetic_class_balance_ : ndarray of shape (n_teacher_classes,)
-        Share of synthetic samples whose most probable teacher class is each
-        of ``teacher_.classes_``: a check that the sampler covers every
-        class.
+        Share of the student's synthetic samples whose most probable
+        teacher class is each of ``teacher_.classes_``: a check that the
+        sampler covers every class.
+    sampler_class_balance_ : ndarray of shape (n_teacher_classes,)
+        The same shares over every sample drawn, before ``class_balance``
+        chose among them (equal to ``synthetic_class_balance_`` when it is
+        None).
     n_features_in_ : int
         Number of features seen during :meth:`fit`.
     feature_names_in_ : ndarray of shape (n_features,)
@@ -138,6 +203,8 @@ class SyntheticDistiller(InnerClassifierMixin, MetaEstimatorMixin,
         "sampler": [HasMethods(["fit", "sample"]), None],
         "student": [HasMethods(["fit", "predict"]), None],
         "n_samples": [Interval(Integral, 1, None, closed="left")],
+        "class_balance": [StrOptions({"data", "uniform"}), None],
+        "pool_factor": [Interval(Real, 1, None, closed="left")],
         "soft_labels": ["boolean"],
         "temperature": [Interval(Real, 0, None, closed="neither")],
         "random_state": ["random_state"],
@@ -145,12 +212,15 @@ class SyntheticDistiller(InnerClassifierMixin, MetaEstimatorMixin,
     }
 
     def __init__(self, teacher=None, sampler=None, student=None, *,
-                 n_samples=10_000, soft_labels=True, temperature=1.0,
-                 random_state=None, verbose=0):
+                 n_samples=10_000, class_balance=None, pool_factor=3.0,
+                 soft_labels=True, temperature=1.0, random_state=None,
+                 verbose=0):
         self.teacher = teacher
         self.sampler = sampler
         self.student = student
         self.n_samples = n_samples
+        self.class_balance = class_balance
+        self.pool_factor = pool_factor
         self.soft_labels = soft_labels
         self.temperature = temperature
         self.random_state = random_state
@@ -227,6 +297,10 @@ class SyntheticDistiller(InnerClassifierMixin, MetaEstimatorMixin,
                 f"{type(teacher).__name__}, which has none; pass "
                 "soft_labels=False to use its predict.")
         t_seed, s_seed, st_seed, sample_seed = draw_seeds(self.random_state, 4)
+        n_draw = self.n_samples
+        if self.class_balance is not None:
+            n_draw = max(self.n_samples,
+                         int(np.ceil(self.pool_factor * self.n_samples)))
 
         start = time.perf_counter()
 
@@ -238,8 +312,8 @@ class SyntheticDistiller(InnerClassifierMixin, MetaEstimatorMixin,
         step("fitting the sampler")
         # y is passed as None, positionally: FrozenEstimator.fit requires it.
         self.sampler_ = _with_seed(clone(sampler), s_seed).fit(X, None)
-        step(f"sampling {self.n_samples} synthetic rows")
-        X_syn = np.asarray(self.sampler_.sample(self.n_samples,
+        step(f"sampling {n_draw} synthetic rows")
+        X_syn = np.asarray(self.sampler_.sample(n_draw,
                                                 random_state=sample_seed),
                            dtype=np.float32)
         step("labelling them with the teacher")
@@ -251,6 +325,17 @@ class SyntheticDistiller(InnerClassifierMixin, MetaEstimatorMixin,
             proba = None
             pred = self.teacher_.predict(X_syn)
             top = np.searchsorted(teacher_classes, pred)
+        self.sampler_class_balance_ = np.bincount(
+            top, minlength=len(teacher_classes)) / len(top)
+        if self.class_balance is not None:
+            keep = balanced_choice(top, self.n_samples,
+                                   self._target_shares(y, teacher_classes),
+                                   random_state=draw_seeds(sample_seed,
+                                                           1)[0])
+            step(f"keeping {self.n_samples} of them, balanced over the "
+                 "teacher's classes")
+            X_syn, top = X_syn[keep], top[keep]
+            proba = None if proba is None else proba[keep]
         self.synthetic_class_balance_ = np.bincount(
             top, minlength=len(teacher_classes)) / len(top)
 
@@ -274,6 +359,19 @@ class SyntheticDistiller(InnerClassifierMixin, MetaEstimatorMixin,
         self.classes_ = self.student_.classes_
         step("done")
         return self
+
+    def _target_shares(self, y, teacher_classes):
+        """Class shares that ``class_balance`` aims at, over the teacher's."""
+        if self.class_balance == "uniform":
+            return np.full(len(teacher_classes), 1 / len(teacher_classes))
+        # "data": the shares of y; a teacher class absent from y (a frozen
+        # teacher may know more classes) gets the smallest share of y.
+        labels, counts = np.unique(y, return_counts=True)
+        counts = dict(zip(labels.tolist(), counts.tolist()))
+        shares = np.array([counts.get(c, min(counts.values()))
+                           for c in np.asarray(teacher_classes).tolist()],
+                          dtype=float)
+        return shares / shares.sum()
 
     def _label(self, X_syn):
         parts = [self.teacher_.predict_proba(X_syn[i:i + CHUNK_ROWS])

@@ -162,7 +162,7 @@ def test_compare_generators_code_path(mnist_available, tmp_path):
     report = bench.main(["--profile", "quick", "--device", "cpu",
                          "--epoch-cap", "1", "--budget", "400",
                          "--n-eval", "150", "--n-train", "600",
-                         "--out", str(out)])
+                         "--c2st-trees", "--out", str(out)])
     saved = json.loads((out / "results.json").read_text())
     assert set(saved["results"]) == set(report["results"])
     assert len(saved["results"]) == 26
@@ -175,7 +175,12 @@ def test_compare_generators_code_path(mnist_available, tmp_path):
         assert 0.0 <= res["closer_to_train"] <= 1.0
         assert 0.0 <= res["student_accuracy"] <= 1.0
         assert 0.0 <= res["c2st_auc"] <= 1.0
+        assert 0.0 <= res["c2st_trees_auc"] <= 1.0
     table = (out / "comparison.md").read_text()
+    assert "| C2ST AUC ↓ | C2ST AUC (trees) ↓ |" in table
+    # Without the flag, no such column.
+    assert "(trees)" not in bench.table_markdown({**saved,
+                                                  "c2st_trees": False})
     rows = [line for line in table.splitlines() if line.startswith("|")]
     # The quality table and the memorisation table.
     assert "Best in each column:" in table and len(rows) == 2 * (2 + 26)

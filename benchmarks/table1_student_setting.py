@@ -19,6 +19,11 @@ output) with learning rates decayed to zero instead: the deep AE's (a
 cosine over its batches), the online student's (a cosine over its steps),
 both, and the student on the fitting images with and without it.
 
+``--candidates balance`` tries the chosen setting with each mini-batch
+balanced over the teacher's classes (``balanced_stream``, the distiller's
+``class_balance="data"``) against the same samples as drawn. Run it with several ``--seed`` values: each retrains the teacher
+and the deep AE (about 5 minutes a seed).
+
 Writes ``results.json`` and ``students.md`` to ``--out``. About 12 minutes
 on 2 CPU cores (15 with ``--candidates schedules``).
 
@@ -26,6 +31,7 @@ Examples
 --------
 python benchmarks/table1_student_setting.py --out out/table1_setting
 python benchmarks/table1_student_setting.py --candidates schedules --out out/table1_schedules
+python benchmarks/table1_student_setting.py --candidates balance --seed 1 --out out/table1_balance_1
 """
 
 import argparse
@@ -39,11 +45,30 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (cosine_lr, make_log, online_cosine_lr,  # noqa: E402
                      versions)
-from reproduce_table1 import (STUDENT_SAMPLING, make_autoencoder,  # noqa: E402
-                              parse_args, settings_from,
+from reproduce_table1 import (STUDENT_SAMPLING,  # noqa: E402
+                              make_autoencoder, parse_args, settings_from,
                               train_student_online)
 
 N_FIT = 50_000
+#: Samples drawn per kept sample for a balanced mini-batch.
+POOL_FACTOR = 3
+
+
+def balanced_stream(stream, teacher, target, rng, pool_factor=POOL_FACTOR):
+    """``stream`` with each batch balanced over the teacher's classes.
+
+    Draws ``pool_factor`` times the batch, labels it with the teacher and
+    keeps the batch whose shares of the teacher's most probable classes
+    come closest to ``target``, as ``SyntheticDistiller(class_balance=...)``
+    does.
+    """
+    from sklearn_reinject.distillation._distiller import balanced_choice
+
+    def balanced(n):
+        pool = stream(pool_factor * n)
+        top = teacher.predict_proba(pool).argmax(axis=1)
+        return pool[balanced_choice(top, n, target, random_state=rng)]
+    return balanced
 
 
 def run(args):
@@ -81,10 +106,23 @@ def run(args):
 
     walks = dict(n_steps=settings["n_steps"], burn_in=settings["burn_in"])
     paper_ae = deep_ae().fit(X_fit)
-    lam_ = None
+    lam_ = class_shares = None
     if args.candidates == "schedules":
         candidates = schedule_candidates(X_fit, paper_ae, settings, seeds,
                                          args.device, walks)
+    elif args.candidates == "balance":
+        setting = ReinjectionSampler(paper_ae, **STUDENT_SAMPLING, **walks)
+        candidates = {"lam=0.4, mean output": setting,
+                      "lam=0.4, mean output, balanced": (setting, None,
+                                                         True)}
+        # How the setting's samples fall over the teacher's classes.
+        top = teacher.predict_proba(setting.sample(
+            20_000, random_state=seeds["stream"])).argmax(axis=1)
+        class_shares = (np.bincount(top, minlength=len(teacher.classes_))
+                        / len(top)).tolist()
+        log("teacher classes of 20,000 samples: "
+            + " ".join(f"{c}: {p:.3f}" for c, p in
+                       zip(teacher.classes_.tolist(), class_shares)))
     else:
         calibrated = ReinjectionSampler(deep_ae(), lam="auto",
                                         random_state=seeds["deep AE"],
@@ -92,10 +130,13 @@ def run(args):
         lam_ = calibrated.lam_
         log(f"lam='auto' chose {lam_:.4g}")
         candidates = setting_candidates(paper_ae, calibrated, walks)
+    # Class shares of the fitting labels, in the teacher's class order.
+    shares = np.array([np.mean(y_fit == c) for c in teacher.classes_])
     results = {}
     for name, candidate in candidates.items():
-        sampler, callbacks = (candidate if isinstance(candidate, tuple)
-                              else (candidate, None))
+        # (sampler, student callbacks[, balanced]) or a sampler.
+        sampler, callbacks, *balanced = (
+            candidate if isinstance(candidate, tuple) else (candidate, None))
         rng = check_random_state(seeds["stream"])
         if sampler is None:
             def stream(n):
@@ -103,6 +144,8 @@ def run(args):
         else:
             def stream(n, sampler=sampler):
                 return sampler.sample(n, random_state=rng)
+        if balanced and balanced[0]:
+            stream = balanced_stream(stream, teacher, shares, rng)
         t0 = time.perf_counter()
         curve = train_student_online(stream, teacher, X_val, y_val, settings,
                                      args.device, seeds["student"],
@@ -114,6 +157,7 @@ def run(args):
         log(f"{name}: validation accuracy {curve[-1][1]:.4f}")
     return dict(settings=settings, seeds=seeds, device=args.device,
                 teacher_accuracy=teacher_accuracy, lam_=lam_,
+                class_shares=class_shares,
                 versions=versions(args.device), command=" ".join(sys.argv),
                 results=results, wall_seconds=time.perf_counter() - start)
 
@@ -190,6 +234,11 @@ def table_markdown(report):
               f" epochs of {s['steps_per_epoch']} steps; device "
               f"`{report['device']}`; wall time "
               f"{report['wall_seconds'] / 60:.1f} min."]
+    if report.get("class_shares") is not None:
+        lines += ["", "Teacher's most probable class of 20,000 samples of "
+                  "the setting, as drawn: " + ", ".join(
+                      f"{c}: {p:.3f}" for c, p in
+                      enumerate(report["class_shares"])) + "."]
     return "\n".join(lines) + "\n"
 
 
@@ -207,12 +256,15 @@ def main(argv=None):
     p.add_argument("--walks-per-step", type=int, default=50)
     p.add_argument("--n-train", type=int, default=None,
                    help="use the first N of the 50,000 fitting images")
-    p.add_argument("--candidates", choices=["setting", "schedules"],
+    p.add_argument("--candidates", choices=["setting", "schedules",
+                                            "balance"],
                    default="setting",
                    help="'setting': the sampling settings for the extra "
                         "row; 'schedules': that row's setting with the "
                         "deep AE's and the student's learning rates "
-                        "decayed to zero (default: setting)")
+                        "decayed to zero; 'balance': that row's setting "
+                        "with mini-batches balanced over the teacher's "
+                        "classes (default: setting)")
     args = p.parse_args(argv)
     report = run(args)
     args.out.mkdir(parents=True, exist_ok=True)

@@ -226,6 +226,8 @@ def test_vae_students_code_path(mnist_available, tmp_path):
     ("setting", 8, {"lam=0.4, mean output", "lam=1.6, mean output"}),
     ("schedules", 6, {"lam=0.4, mean output, cosine AE and student lr",
                       "real images, cosine student lr"}),
+    ("balance", 2, {"lam=0.4, mean output",
+                    "lam=0.4, mean output, balanced"}),
 ])
 def test_table1_student_setting_code_path(mnist_available, tmp_path,
                                           candidates, n_rows, some):
@@ -238,6 +240,9 @@ def test_table1_student_setting_code_path(mnist_available, tmp_path,
     assert len(saved["results"]) == n_rows
     assert some <= set(saved["results"])
     table = (tmp_path / "students.md").read_text()
+    if candidates == "balance":
+        assert sum(saved["class_shares"]) == pytest.approx(1.0)
+        assert "most probable class of 20,000 samples" in table
     for name, res in saved["results"].items():
         # 1 epoch of 2 steps x 5 walks x 8 kept states.
         assert [seen for seen, _ in res["curve"]] == [80]

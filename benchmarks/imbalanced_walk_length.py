@@ -19,8 +19,8 @@ default walks: the default 0.1, 0.05, the autoencoder's matched value
 (``init="data"``) at several walk lengths, against the default start.
 
 Writes ``results.json`` and ``walk_length.md`` (``lam.md`` with ``--compare
-lam``, ``init.md`` with ``--compare init``) to ``--out``. About 3 minutes on 2 CPU cores; ``--profile smoke`` is
-the test suite's quick pass.
+lam``, ``init.md`` with ``--compare init``) to ``--out``. About 3 minutes
+on 2 CPU cores; ``--profile smoke`` is the test suite's quick pass.
 """
 
 import argparse

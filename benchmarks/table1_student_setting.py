@@ -21,8 +21,9 @@ both, and the student on the fitting images with and without it.
 
 ``--candidates balance`` tries the chosen setting with each mini-batch
 balanced over the teacher's classes (``balanced_stream``, the distiller's
-``class_balance="data"``) against the same samples as drawn. Run it with several ``--seed`` values: each retrains the teacher
-and the deep AE (about 5 minutes a seed).
+``class_balance="data"``) against the same samples as drawn. Run it with
+several ``--seed`` values: each retrains the teacher and the deep AE
+(about 4 minutes a seed).
 
 Writes ``results.json`` and ``students.md`` to ``--out``. About 12 minutes
 on 2 CPU cores (15 with ``--candidates schedules``).

@@ -121,13 +121,15 @@ class SyntheticDistiller(InnerClassifierMixin, MetaEstimatorMixin,
     class_balance : {None, "data", "uniform"}, default=None
         Rebalance the synthetic samples over the teacher's classes. A
         reinjection chain's samples gather in some classes' basins, and a
-        student then sees few samples of the rare classes. ``"data"`` aims at the class shares
-        of the ``y`` given to :meth:`fit` (counts only, no rows are kept),
-        ``"uniform"`` at equal shares: ``pool_factor * n_samples`` samples
-        are drawn and labelled, and ``n_samples`` of them kept, each teacher
-        class (most probable class) getting its target share, or all of
-        its samples in the pool when it has fewer. ``None`` keeps the
-        samples as drawn.
+        student then sees few samples of the rare classes. ``"data"``
+        aims at the class shares of the ``y`` given to :meth:`fit` (counts
+        only, no rows are kept), ``"uniform"`` at equal shares:
+        ``pool_factor * n_samples`` samples are drawn and labelled, and
+        ``n_samples`` of them kept, each teacher class (most probable
+        class) getting its target share, or all of its samples in the pool
+        when it has fewer. ``None`` keeps the samples as drawn. On
+        Fashion-MNIST it raised a student from 0.818 to 0.832; on MNIST it
+        did not help (user guide).
     pool_factor : float, default=3.0
         Size of the pool that ``class_balance`` chooses from, as a multiple
         of ``n_samples``: sampling and labelling cost this many times more.

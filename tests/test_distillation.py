@@ -295,6 +295,14 @@ def test_balanced_choice_gives_each_class_what_the_pool_allows():
         keep, balanced_choice(top, 900, [0.5, 0.25, 0.25], random_state=0))
     assert not np.array_equal(
         keep, balanced_choice(top, 900, [0.5, 0.25, 0.25], random_state=1))
+    # A class missing from the pool leaves its share to the others; a
+    # whole pool is kept whole.
+    keep = balanced_choice(top[top < 2], 600, np.full(3, 1 / 3),
+                           random_state=0)
+    np.testing.assert_array_equal(np.bincount(top[keep]), [300, 300])
+    np.testing.assert_array_equal(
+        balanced_choice(top, len(top), np.full(3, 1 / 3), random_state=0),
+        np.arange(len(top)))
 
 
 def test_class_balance_evens_the_classes_and_helps_the_student(

@@ -104,6 +104,9 @@ def parse_args(argv=None):
                         "profile's code path cheaply)")
     p.add_argument("--student-epochs", type=int, default=None,
                    help="override the profile's student epochs")
+    p.add_argument("--deep-ae-epochs", type=int, default=None,
+                   help="override the profile's epochs of both deep "
+                        "autoencoders")
     p.add_argument("--steps-per-epoch", type=int, default=100)
     p.add_argument("--walks-per-step", type=int, default=50)
     p.add_argument("--n-train", type=int, default=None,
@@ -120,6 +123,8 @@ def settings_from(args):
     epochs = dict(PROFILES[args.profile])
     if args.student_epochs is not None:
         epochs["student_epochs"] = args.student_epochs
+    if args.deep_ae_epochs is not None:
+        epochs["deep_ae"] = epochs["deep_dae"] = args.deep_ae_epochs
     if args.epoch_cap is not None:
         epochs = {k: min(v, args.epoch_cap) for k, v in epochs.items()}
     return dict(profile=args.profile, epochs=epochs, seed=args.seed,

@@ -19,6 +19,10 @@ output) with learning rates decayed to zero instead: the deep AE's (a
 cosine over its batches), the online student's (a cosine over its steps),
 both, and the student on the fitting images with and without it.
 
+``--candidates ae_epochs`` tries the chosen setting with the deep AE
+trained for 5 epochs (the quick profile's count, and the count of every
+other candidate here) and for 20.
+
 ``--candidates balance`` tries the chosen setting with each mini-batch
 balanced over the teacher's classes (``balanced_stream``, the distiller's
 ``class_balance="data"``) against the same samples as drawn. Run it with
@@ -51,6 +55,11 @@ from reproduce_table1 import (STUDENT_SAMPLING,  # noqa: E402
                               train_student_online)
 
 N_FIT = 50_000
+#: Deep AE epochs of every candidate but the 20-epoch one of
+#: ``--candidates ae_epochs``: the quick profile's count.
+SETTING_AE_EPOCHS = 5
+#: Deep AE epochs compared by ``--candidates ae_epochs``.
+AE_EPOCHS = (5, 20)
 #: Samples drawn per kept sample for a balanced mini-batch.
 POOL_FACTOR = 3
 
@@ -91,6 +100,8 @@ def run(args):
         settings["epochs"] = {k: min(v, args.epoch_cap)
                               for k, v in settings["epochs"].items()}
     ep = settings["epochs"]
+    # The deep AE of every candidate but the 20-epoch one trains this long.
+    settings["setting_ae_epochs"] = min(SETTING_AE_EPOCHS, ep["deep_ae"])
     # The seeds of reproduce_table1.py's first four streams.
     seeds = dict(zip(["teacher", "student", "stream", "deep AE"],
                      draw_seeds(args.seed, 4)))
@@ -101,8 +112,10 @@ def run(args):
     teacher_accuracy = float(teacher.score(X_val, y_val))
     log(f"teacher: validation accuracy {teacher_accuracy:.4f}")
 
-    def deep_ae():
-        return make_autoencoder("deep AE", ep["deep_ae"], args.device,
+    def deep_ae(epochs=SETTING_AE_EPOCHS):
+        if args.epoch_cap is not None:
+            epochs = min(epochs, args.epoch_cap)
+        return make_autoencoder("deep AE", epochs, args.device,
                                 seeds["deep AE"])
 
     walks = dict(n_steps=settings["n_steps"], burn_in=settings["burn_in"])
@@ -111,6 +124,12 @@ def run(args):
     if args.candidates == "schedules":
         candidates = schedule_candidates(X_fit, paper_ae, settings, seeds,
                                          args.device, walks)
+    elif args.candidates == "ae_epochs":
+        candidates = {
+            f"lam=0.4, mean output, deep AE {n} epochs": ReinjectionSampler(
+                paper_ae if n == SETTING_AE_EPOCHS else deep_ae(n).fit(X_fit),
+                **STUDENT_SAMPLING, **walks)
+            for n in AE_EPOCHS}
     elif args.candidates == "balance":
         setting = ReinjectionSampler(paper_ae, **STUDENT_SAMPLING, **walks)
         candidates = {"lam=0.4, mean output": setting,
@@ -201,10 +220,12 @@ def schedule_candidates(X_fit, paper_ae, settings, seeds, device, walks):
 
     ep = settings["epochs"]
     cosine_ae = make_autoencoder(
-        "deep AE", ep["deep_ae"], device, seeds["deep AE"],
+        "deep AE", min(SETTING_AE_EPOCHS, ep["deep_ae"]), device,
+        seeds["deep AE"],
         batch_size=settings["ae_batch_size"], lr=settings["lr"],
         callbacks=cosine_lr(len(X_fit), settings["ae_batch_size"],
-                            ep["deep_ae"])).fit(X_fit)
+                            min(SETTING_AE_EPOCHS,
+                                ep["deep_ae"]))).fit(X_fit)
     n_steps = ep["student_epochs"] * settings["steps_per_epoch"]
 
     def setting(ae):
@@ -258,14 +279,16 @@ def main(argv=None):
     p.add_argument("--n-train", type=int, default=None,
                    help="use the first N of the 50,000 fitting images")
     p.add_argument("--candidates", choices=["setting", "schedules",
-                                            "balance"],
+                                            "balance", "ae_epochs"],
                    default="setting",
                    help="'setting': the sampling settings for the extra "
                         "row; 'schedules': that row's setting with the "
                         "deep AE's and the student's learning rates "
                         "decayed to zero; 'balance': that row's setting "
                         "with mini-batches balanced over the teacher's "
-                        "classes (default: setting)")
+                        "classes; 'ae_epochs': that row's setting with the "
+                        "deep AE trained 5 or 20 epochs (default: "
+                        "setting)")
     args = p.parse_args(argv)
     report = run(args)
     args.out.mkdir(parents=True, exist_ok=True)

@@ -102,6 +102,16 @@ def test_reproduce_table1_code_path(mnist_available, tmp_path, profile):
     assert (out / "learning_curves.png").stat().st_size > 1000
 
 
+def test_reproduce_table1_epoch_overrides():
+    bench = _load_script("reproduce_table1")
+    quick = bench.settings_from(bench.parse_args([]))["epochs"]
+    longer = bench.settings_from(bench.parse_args(
+        ["--deep-ae-epochs", "20", "--student-epochs", "30"]))["epochs"]
+    assert longer == {**quick, "deep_ae": 20, "deep_dae": 20,
+                      "student_epochs": 30}
+    assert quick["deep_ae"] == quick["deep_dae"] == 5
+
+
 def test_reproduce_table1_help(capsys):
     bench = _load_script("reproduce_table1")
     with pytest.raises(SystemExit) as exc:
@@ -228,6 +238,7 @@ def test_vae_students_code_path(mnist_available, tmp_path):
                       "real images, cosine student lr"}),
     ("balance", 2, {"lam=0.4, mean output",
                     "lam=0.4, mean output, balanced"}),
+    ("ae_epochs", 2, {"lam=0.4, mean output, deep AE 20 epochs"}),
 ])
 def test_table1_student_setting_code_path(mnist_available, tmp_path,
                                           candidates, n_rows, some):

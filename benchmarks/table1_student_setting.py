@@ -112,8 +112,10 @@ def run(args):
     teacher_accuracy = float(teacher.score(X_val, y_val))
     log(f"teacher: validation accuracy {teacher_accuracy:.4f}")
 
-    def deep_ae(epochs=SETTING_AE_EPOCHS):
-        if args.epoch_cap is not None:
+    def deep_ae(epochs=None):
+        if epochs is None:
+            epochs = settings["setting_ae_epochs"]
+        elif args.epoch_cap is not None:
             epochs = min(epochs, args.epoch_cap)
         return make_autoencoder("deep AE", epochs, args.device,
                                 seeds["deep AE"])
@@ -219,13 +221,12 @@ def schedule_candidates(X_fit, paper_ae, settings, seeds, device, walks):
     from sklearn_reinject import ReinjectionSampler
 
     ep = settings["epochs"]
+    ae_epochs = settings["setting_ae_epochs"]
     cosine_ae = make_autoencoder(
-        "deep AE", min(SETTING_AE_EPOCHS, ep["deep_ae"]), device,
-        seeds["deep AE"],
+        "deep AE", ae_epochs, device, seeds["deep AE"],
         batch_size=settings["ae_batch_size"], lr=settings["lr"],
         callbacks=cosine_lr(len(X_fit), settings["ae_batch_size"],
-                            min(SETTING_AE_EPOCHS,
-                                ep["deep_ae"]))).fit(X_fit)
+                            ae_epochs)).fit(X_fit)
     n_steps = ep["student_epochs"] * settings["steps_per_epoch"]
 
     def setting(ae):

@@ -38,6 +38,11 @@ def tempered(proba, temperature):
     return p / p.sum(axis=1, keepdims=True)
 
 
+def _class_shares(top, n_classes):
+    """Share of rows in each class index of ``range(n_classes)``."""
+    return np.bincount(top, minlength=n_classes) / len(top)
+
+
 def balanced_choice(top, n_keep, target, random_state=None):
     """Indices of ``n_keep`` rows whose class shares come closest to ``target``.
 
@@ -327,8 +332,7 @@ class SyntheticDistiller(InnerClassifierMixin, MetaEstimatorMixin,
             proba = None
             pred = self.teacher_.predict(X_syn)
             top = np.searchsorted(teacher_classes, pred)
-        self.sampler_class_balance_ = np.bincount(
-            top, minlength=len(teacher_classes)) / len(top)
+        self.sampler_class_balance_ = _class_shares(top, len(teacher_classes))
         if self.class_balance is not None:
             keep = balanced_choice(top, self.n_samples,
                                    self._target_shares(y, teacher_classes),
@@ -338,8 +342,8 @@ class SyntheticDistiller(InnerClassifierMixin, MetaEstimatorMixin,
                  "teacher's classes")
             X_syn, top = X_syn[keep], top[keep]
             proba = None if proba is None else proba[keep]
-        self.synthetic_class_balance_ = np.bincount(
-            top, minlength=len(teacher_classes)) / len(top)
+        self.synthetic_class_balance_ = _class_shares(top,
+                                                      len(teacher_classes))
 
         step(f"fitting the student on {len(X_syn)} synthetic rows")
         self.student_ = _with_seed(clone(student), st_seed)

@@ -71,6 +71,18 @@ def test_tempered_targets():
     np.testing.assert_allclose(sharp, p ** 2 / np.sum(p ** 2))
 
 
+def test_tempered_targets_keep_small_probabilities_exact():
+    # A confident teacher's runners-up far below any fixed floor keep their
+    # ratios: (1e-20 / 1) ** (1 / 4) = 1e-5, and an exact 0 stays 0.
+    p = np.array([[1.0, 1e-20, 1e-30, 0.0]], dtype=np.float32)
+    t = tempered(p, 4.0)
+    assert np.all(np.isfinite(t))
+    np.testing.assert_allclose(t[0, 1] / t[0, 0], 1e-5, rtol=1e-4)
+    np.testing.assert_allclose(t[0, 2] / t[0, 0], 10 ** -7.5, rtol=1e-4)
+    assert t[0, 3] == 0.0
+    np.testing.assert_allclose(t.sum(), 1.0, rtol=1e-6)
+
+
 def _students(digits, teacher, dae, seeds):
     X_train, X_test, y_train, y_test = digits
     samplers = {

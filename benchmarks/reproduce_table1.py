@@ -142,26 +142,31 @@ def settings_from(args):
 
 
 def train_student_online(stream, teacher, X_test, y_test, settings, device,
-                         seed, callbacks=None):
+                         seed, callbacks=None, temperature=1.0):
     """One gradient step per fresh mini-batch; test accuracy per epoch.
 
     ``callbacks`` go to the student (skorch callbacks; for example
-    ``_common.online_cosine_lr``).
+    ``_common.online_cosine_lr``). With ``temperature`` T, the student
+    learns the teacher's tempered probabilities at T (Hinton et al., 2015;
+    ``SyntheticDistiller(temperature=...)``); T = 1 is the paper's.
     """
     from sklearn_reinject import SoftTargetClassifier
+    from sklearn_reinject.distillation._distiller import tempered
 
     batch = settings["walks_per_step"] * (settings["n_steps"]
                                           - settings["burn_in"])
     student = SoftTargetClassifier(
         hidden_layer_sizes=(500, 500), batch_size=batch,
-        lr=settings["lr"], callbacks=callbacks, device=device,
-        random_state=seed)
+        lr=settings["lr"], temperature=temperature, callbacks=callbacks,
+        device=device, random_state=seed)
     curve = []
     seen = 0
     for _ in range(settings["epochs"]["student_epochs"]):
         for _ in range(settings["steps_per_epoch"]):
             X_b = stream(batch)
-            student.partial_fit(X_b, teacher.predict_proba(X_b),
+            student.partial_fit(X_b,
+                                tempered(teacher.predict_proba(X_b),
+                                         temperature),
                                 classes=teacher.classes_)
             seen += len(X_b)
         curve.append([seen, float(student.score(X_test, y_test))])

@@ -29,6 +29,11 @@ balanced over the teacher's classes (``balanced_stream``, the distiller's
 several ``--seed`` values: each retrains the teacher and the deep AE
 (about 4 minutes a seed).
 
+``--candidates temperature`` tries the chosen setting with the student
+learning the teacher's probabilities tempered at ``T = 1`` (the paper's),
+2 and 4, the student trained at the same ``T`` (Hinton et al., 2015;
+``SyntheticDistiller(temperature=...)``).
+
 Writes ``results.json`` and ``students.md`` to ``--out``. About 12 minutes
 on 2 CPU cores (15 with ``--candidates schedules``).
 
@@ -37,6 +42,7 @@ Examples
 python benchmarks/table1_student_setting.py --out out/table1_setting
 python benchmarks/table1_student_setting.py --candidates schedules --out out/table1_schedules
 python benchmarks/table1_student_setting.py --candidates balance --seed 1 --out out/table1_balance_1
+python benchmarks/table1_student_setting.py --candidates temperature --seed 1 --out out/table1_temperature_1
 """
 
 import argparse
@@ -60,6 +66,8 @@ N_FIT = 50_000
 SETTING_AE_EPOCHS = 5
 #: Deep AE epochs compared by ``--candidates ae_epochs``.
 AE_EPOCHS = (5, 20)
+#: Distillation temperatures compared by ``--candidates temperature``.
+TEMPERATURES = (1.0, 2.0, 4.0)
 #: Samples drawn per kept sample for a balanced mini-batch.
 POOL_FACTOR = 3
 
@@ -132,11 +140,15 @@ def run(args):
                 paper_ae if n == SETTING_AE_EPOCHS else deep_ae(n).fit(X_fit),
                 **STUDENT_SAMPLING, **walks)
             for n in AE_EPOCHS}
+    elif args.candidates == "temperature":
+        setting = ReinjectionSampler(paper_ae, **STUDENT_SAMPLING, **walks)
+        candidates = {f"lam=0.4, mean output, T={t:g}": dict(
+            sampler=setting, temperature=t) for t in TEMPERATURES}
     elif args.candidates == "balance":
         setting = ReinjectionSampler(paper_ae, **STUDENT_SAMPLING, **walks)
         candidates = {"lam=0.4, mean output": setting,
-                      "lam=0.4, mean output, balanced": (setting, None,
-                                                         True)}
+                      "lam=0.4, mean output, balanced": dict(
+                          sampler=setting, balanced=True)}
         # How the setting's samples fall over the teacher's classes.
         top = teacher.predict_proba(setting.sample(
             20_000, random_state=seeds["stream"])).argmax(axis=1)
@@ -156,9 +168,11 @@ def run(args):
     shares = np.array([np.mean(y_fit == c) for c in teacher.classes_])
     results = {}
     for name, candidate in candidates.items():
-        # (sampler, student callbacks[, balanced]) or a sampler.
-        sampler, callbacks, *balanced = (
-            candidate if isinstance(candidate, tuple) else (candidate, None))
+        # A sampler, or a dict: sampler (None: the fitting images) and
+        # the options callbacks (the student's), balanced, temperature.
+        opts = (candidate if isinstance(candidate, dict)
+                else dict(sampler=candidate))
+        sampler = opts["sampler"]
         rng = check_random_state(seeds["stream"])
         if sampler is None:
             def stream(n):
@@ -166,12 +180,14 @@ def run(args):
         else:
             def stream(n, sampler=sampler):
                 return sampler.sample(n, random_state=rng)
-        if balanced and balanced[0]:
+        if opts.get("balanced"):
             stream = balanced_stream(stream, teacher, shares, rng)
         t0 = time.perf_counter()
         curve = train_student_online(stream, teacher, X_val, y_val, settings,
                                      args.device, seeds["student"],
-                                     callbacks=callbacks)
+                                     callbacks=opts.get("callbacks"),
+                                     temperature=opts.get("temperature",
+                                                          1.0))
         last = [acc for _, acc in curve[-5:]]
         results[name] = dict(curve=curve, accuracy=curve[-1][1],
                              last_five=[min(last), max(last)],
@@ -211,8 +227,8 @@ def setting_candidates(paper_ae, calibrated, walks):
 def schedule_candidates(X_fit, paper_ae, settings, seeds, device, walks):
     """The student setting with learning rates decayed to zero.
 
-    Each candidate is ``(sampler, student callbacks)``; a ``None`` sampler
-    streams the fitting images themselves (the upper bound). The deep AE
+    Each candidate is ``dict(sampler=..., callbacks=...)`` (the student's
+    callbacks); a ``None`` sampler streams the fitting images themselves (the upper bound). The deep AE
     is retrained with a cosine rate over its batches (the same schedule
     that removes the refining autoencoder's per-pixel offset in
     ``compare_generators.py``); the student's rate follows a cosine over
@@ -232,15 +248,19 @@ def schedule_candidates(X_fit, paper_ae, settings, seeds, device, walks):
     def setting(ae):
         return ReinjectionSampler(ae, **STUDENT_SAMPLING, **walks)
 
+    def cand(sampler, cosine=False):
+        return dict(sampler=sampler, callbacks=(
+            online_cosine_lr(n_steps) if cosine else None))
+
     return {
-        "lam=0.4, mean output": (setting(paper_ae), None),
-        "lam=0.4, mean output, cosine student lr": (
-            setting(paper_ae), online_cosine_lr(n_steps)),
-        "lam=0.4, mean output, cosine AE lr": (setting(cosine_ae), None),
-        "lam=0.4, mean output, cosine AE and student lr": (
-            setting(cosine_ae), online_cosine_lr(n_steps)),
-        "real images": (None, None),
-        "real images, cosine student lr": (None, online_cosine_lr(n_steps)),
+        "lam=0.4, mean output": cand(setting(paper_ae)),
+        "lam=0.4, mean output, cosine student lr": cand(setting(paper_ae),
+                                                        cosine=True),
+        "lam=0.4, mean output, cosine AE lr": cand(setting(cosine_ae)),
+        "lam=0.4, mean output, cosine AE and student lr": cand(
+            setting(cosine_ae), cosine=True),
+        "real images": cand(None),
+        "real images, cosine student lr": cand(None, cosine=True),
     }
 
 
@@ -280,7 +300,8 @@ def main(argv=None):
     p.add_argument("--n-train", type=int, default=None,
                    help="use the first N of the 50,000 fitting images")
     p.add_argument("--candidates", choices=["setting", "schedules",
-                                            "balance", "ae_epochs"],
+                                            "balance", "ae_epochs",
+                                            "temperature"],
                    default="setting",
                    help="'setting': the sampling settings for the extra "
                         "row; 'schedules': that row's setting with the "
@@ -288,7 +309,9 @@ def main(argv=None):
                         "decayed to zero; 'balance': that row's setting "
                         "with mini-batches balanced over the teacher's "
                         "classes; 'ae_epochs': that row's setting with the "
-                        "deep AE trained 5 or 20 epochs (default: "
+                        "deep AE trained 5 or 20 epochs; 'temperature': "
+                        "that row's setting with the student learning "
+                        "tempered teacher probabilities (default: "
                         "setting)")
     args = p.parse_args(argv)
     report = run(args)

@@ -239,6 +239,8 @@ def test_vae_students_code_path(mnist_available, tmp_path):
     ("balance", 2, {"lam=0.4, mean output",
                     "lam=0.4, mean output, balanced"}),
     ("ae_epochs", 2, {"lam=0.4, mean output, deep AE 20 epochs"}),
+    ("temperature", 3, {"lam=0.4, mean output, T=1",
+                        "lam=0.4, mean output, T=4"}),
 ])
 def test_table1_student_setting_code_path(mnist_available, tmp_path,
                                           candidates, n_rows, some):

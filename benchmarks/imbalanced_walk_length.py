@@ -17,9 +17,13 @@ default walks: the default 0.1, 0.05, the autoencoder's matched value
 0.02 (``2 * noise_std**2``) and ``lam="auto"`` calibrated per class.
 ``--compare init`` starts the walks from the class's own rows
 (``init="data"``) at several walk lengths, against the default start.
+``--compare moments`` maps the new rows onto their class's per-feature
+means and standard deviations (``match_moments``) or leaves them as the
+walks end.
 
 Writes ``results.json`` and ``walk_length.md`` (``lam.md`` with ``--compare
-lam``, ``init.md`` with ``--compare init``) to ``--out``. About 3 minutes
+lam``, ``init.md`` with ``--compare init``, ``moments.md`` with
+``--compare moments``) to ``--out``. About 3 minutes
 on 2 CPU cores; ``--profile smoke`` is the test suite's quick pass.
 """
 
@@ -57,6 +61,10 @@ COMPARISONS = {
              "data init, 1 step": dict(init="data", n_steps=1, burn_in=0),
              "data init, 3 steps": dict(init="data", n_steps=3, burn_in=0),
              "data init, 10 steps, 2 burnt": dict(init="data")},
+    "moments": {"walks as they end (match_moments=False)":
+                dict(match_moments=False),
+                "moments matched (match_moments=True)":
+                dict(match_moments=True)},
 }
 PROFILES = {"full": dict(seeds=5, problems=list(PROBLEMS)),
             "smoke": dict(seeds=1, problems=["wine, class 2 cut to 10"])}
@@ -148,8 +156,8 @@ def main(argv=None):
     p.add_argument("--profile", choices=sorted(PROFILES), default="full")
     p.add_argument("--compare", choices=sorted(COMPARISONS),
                    default="walks",
-                   help="columns: walk lengths (default), values of lam "
-                        "or walk starts")
+                   help="columns: walk lengths (default), values of lam, "
+                        "walk starts or moment matching")
     p.add_argument("--out", type=Path, default=Path("out/walk_length"))
     args = p.parse_args(argv)
     report = run(args)

@@ -63,7 +63,8 @@ def _fit_sample_class(sampler, label, X_class, n_new, fit_seed,
         raise ValueError(
             f"fit_resample fits one sampler per class; fitting it on the "
             f"{len(X_class)} rows of class {label!r} failed: {exc}") from exc
-    return sampler._draw(n_new, check_random_state(sample_seed))
+    rows = sampler._draw(n_new, check_random_state(sample_seed))
+    return sampler._finish_class_rows(rows, X_class)
 
 
 class BaseSampler(BaseEstimator):
@@ -287,6 +288,10 @@ class BaseSampler(BaseEstimator):
 
     def _per_class_clone(self):
         return clone(self)
+
+    def _finish_class_rows(self, rows, X_class):
+        """One class's new rows as :meth:`fit_resample` returns them."""
+        return rows
 
     def get_feature_names_out(self, input_features=None):
         """Names of the features of the samples and of ``fit_resample``'s rows.

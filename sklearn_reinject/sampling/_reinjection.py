@@ -22,9 +22,11 @@ from sklearn.utils import Bunch, check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils._compat import HasMethods, Interval, StrOptions, _fit_context
-from ..utils._constants import DEFAULT_LAM
+from ..exceptions import SamplingWarning
+from ..utils._constants import DEFAULT_LAM, MOMENT_SAMPLES
 from ..utils._device import PRECISIONS
 from ..utils._random import draw_seeds
+from ..utils._warnings import warn_at_caller
 from ._base import BaseSampler
 from ._calibration import calibrate_lam, calibration_split
 from ._protocol import check_reinjectable
@@ -74,6 +76,18 @@ def _seeded_sampler(generator):
         out = sample(n_samples, seed)
         return out[0] if isinstance(out, tuple) else out
     return draw
+
+
+def _moment_map(source, target):
+    """Per-feature ``(scale, offset)`` taking ``source``'s means and
+    standard deviations onto ``target``'s (float64 statistics; a feature
+    constant in ``source`` goes to ``target``'s mean)."""
+    spread = source.std(axis=0, dtype=np.float64)
+    scale = np.divide(target.std(axis=0, dtype=np.float64), spread,
+                      out=np.zeros_like(spread), where=spread > 0)
+    offset = (target.mean(axis=0, dtype=np.float64)
+              - source.mean(axis=0, dtype=np.float64) * scale)
+    return scale.astype(np.float32), offset.astype(np.float32)
 
 
 def _fit_clone(estimator, X, seed):
@@ -278,6 +292,31 @@ class ReinjectionSampler(BaseSampler):
         [0, 1] (pixels and min-max scaled data are left as they are);
         a fitted or frozen autoencoder is never standardised for, since it
         was trained in its own space (``True`` then raises).
+    match_moments : bool or "auto", default="auto"
+        Whether samples are mapped, feature by feature, onto the mean and
+        standard deviation of the rows passed to :meth:`fit`. At the end
+        of :meth:`fit` the sampler draws 10,000 samples (fixed seed),
+        measures each feature's mean and spread, and from then on applies
+        the affine map ``x -> (x - sample_mean) * data_std / sample_std +
+        data_mean`` to every sample (two vectors, ``moment_scale_`` and
+        ``moment_offset_``; no row is kept). It corrects the walks' drift
+        and spread (on a 30-feature class, spreads off by a factor of up
+        to 1.5 to 1.7 on the worst feature) and keeps their shape and
+        correlations. :meth:`fit_resample` also matches each class's new
+        rows as a set, so that their means and standard deviations are the
+        class's exactly (moment-matched Monte Carlo: a class that needs few
+        rows gets them from few, correlated walks). ``"auto"`` matches
+        when :meth:`fit` standardised the data (see ``standardize``):
+        tables, and every class of :meth:`fit_resample` with values outside
+        [0, 1]; images in [0, 1] and fitted autoencoders are left as they
+        are. ``True`` needs :meth:`fit` (a sampler around a fitted
+        autoencoder that was never fitted itself refuses to sample). On
+        inner validation splits of the imbalanced benchmark (seven
+        problems, two classifiers, five seeds;
+        ``benchmarks/imbalanced_walk_length.py --compare moments``) it
+        raised the mean balanced accuracy from 0.816 to 0.830 and brought
+        the new rows closer to their class (energy distance) on all seven
+        problems.
     sampling_strategy : float, str, dict or callable, default="auto"
         Used by :meth:`fit_resample` only, with imbalanced-learn's
         over-sampling meaning: a float in (0, 1] is the ratio of minority
@@ -325,6 +364,13 @@ class ReinjectionSampler(BaseSampler):
         features' means and standard deviations, over the rows the
         autoencoder was trained on (with ``lam="auto"``, not the held-out
         ones).
+    moment_scale_ : ndarray of shape (n_features,)
+        Only when ``match_moments`` applied at :meth:`fit`: per feature,
+        the data's standard deviation over the samples' (in the walks'
+        space; 0 where the samples did not vary).
+    moment_offset_ : ndarray of shape (n_features,)
+        With ``moment_scale_``: samples ``x`` become ``x * moment_scale_ +
+        moment_offset_`` (in the walks' space).
     sampling_strategy_ : OrderedDict
         Set by :meth:`fit_resample`: the number of rows added to each
         resampled class.
@@ -384,6 +430,7 @@ class ReinjectionSampler(BaseSampler):
         "n_integration_points": [Interval(Integral, 1, None, closed="left")],
         "precision": [StrOptions(set(PRECISIONS))],
         "standardize": ["boolean", StrOptions({"auto"})],
+        "match_moments": ["boolean", StrOptions({"auto"})],
         "verbose": ["verbose"],
     }
 
@@ -392,8 +439,8 @@ class ReinjectionSampler(BaseSampler):
                  method="reinject", schedule="auto", step_fraction=1.0,
                  proposal="reinject", step_size=None, n_integration_points=2,
                  precision="float32", standardize="auto",
-                 sampling_strategy="auto", n_jobs=None, random_state=None,
-                 verbose=0):
+                 match_moments="auto", sampling_strategy="auto", n_jobs=None,
+                 random_state=None, verbose=0):
         self.autoencoder = autoencoder
         self.lam = lam
         self.n_steps = n_steps
@@ -409,6 +456,7 @@ class ReinjectionSampler(BaseSampler):
         self.n_integration_points = n_integration_points
         self.precision = precision
         self.standardize = standardize
+        self.match_moments = match_moments
         self.sampling_strategy = sampling_strategy
         self.n_jobs = n_jobs
         self.random_state = random_state
@@ -487,7 +535,43 @@ class ReinjectionSampler(BaseSampler):
                 self.autoencoder_.default_lam(), X_cal)
         else:
             self.lam_ = float(self.lam)
+        self._fit_moments(X)
         return self
+
+    def _fit_moments(self, X):
+        """Measure the output's per-feature moments against ``X``'s.
+
+        ``X`` is in the walks' space (standardised when ``scaler_`` is
+        set); the map is stored as two vectors in that space.
+        """
+        for name in ("moment_scale_", "moment_offset_"):
+            if hasattr(self, name):
+                delattr(self, name)
+        if not (self.match_moments is True or (
+                self.match_moments == "auto" and hasattr(self, "scaler_"))):
+            return
+        draw = self._draw(MOMENT_SAMPLES, check_random_state(0),
+                          data_space=False)
+        draw = draw[np.isfinite(draw).all(axis=1)]
+        if len(draw) < 2:
+            warn_at_caller(
+                "match_moments: the walks diverged (fewer than 2 of "
+                f"{MOMENT_SAMPLES} samples are finite), so the samples are "
+                "not mapped onto the data's moments. Lower 'lam'.",
+                SamplingWarning)
+            return
+        self.moment_scale_, self.moment_offset_ = _moment_map(draw, X)
+
+    def _finish_class_rows(self, rows, X_class):
+        # A class's new rows come from few walks when the class needs few
+        # rows, and consecutive states of a walk are correlated: the set
+        # is matched as a whole, so that its means and spreads are the
+        # class's exactly (moment-matched Monte Carlo).
+        if (self.match_moments is False or len(rows) < 2
+                or not hasattr(self, "moment_scale_")):
+            return rows
+        scale, offset = _moment_map(rows, X_class)
+        return rows * scale + offset
 
     def _fit_scaler(self, X, prefit):
         """Standardise ``X`` when asked to; ``X`` in the walks' space."""
@@ -508,7 +592,20 @@ class ReinjectionSampler(BaseSampler):
         self.scaler_ = StandardScaler().fit(X)
         return self.scaler_.transform(X).astype(np.float32, copy=False)
 
+    def _check_moments(self):
+        if self.match_moments is True and not hasattr(self,
+                                                      "moment_scale_"):
+            raise NotFittedError(
+                "match_moments=True maps samples onto the moments of the "
+                "rows passed to fit, and this sampler has none: call "
+                "fit(X) first (again after set_params(match_moments=True)),"
+                " or pass match_moments='auto' or False.")
+
     def _to_data_space(self, X):
+        """Walk-space samples as returned: moments matched, scale undone."""
+        if self.match_moments is not False and hasattr(self,
+                                                       "moment_scale_"):
+            X = X * self.moment_scale_ + self.moment_offset_
         if not hasattr(self, "scaler_"):
             return X
         return self.scaler_.inverse_transform(X).astype(np.float32,
@@ -716,6 +813,8 @@ class ReinjectionSampler(BaseSampler):
     def _iter_chunks(self, n_samples, seed, lam=None, output=None,
                      data_space=True):
         self._check_params()
+        if data_space:
+            self._check_moments()
         n_walks = -(-n_samples // (self.n_steps - self.burn_in))
         plan = self._plan(n_walks, lam, output)
         for kept in self._chunks(plan, n_walks, seed):
@@ -759,6 +858,7 @@ class ReinjectionSampler(BaseSampler):
         n_walks, rng = self._start(n_walks, random_state, "n_walks")
         (seed,) = draw_seeds(rng, 1)
         self._check_params()
+        self._check_moments()
         plan = self._plan(n_walks)
         mh = self.method == "mh"
         acceptance = [] if mh else None
@@ -766,7 +866,7 @@ class ReinjectionSampler(BaseSampler):
         chains = np.concatenate([
             k.permute(1, 0, 2).to("cpu", copy=True).numpy()
             for k in self._chunks(plan, n_walks, seed, acceptance)])
-        if hasattr(self, "scaler_"):
+        if hasattr(self, "scaler_") or hasattr(self, "moment_scale_"):
             chains = self._to_data_space(
                 chains.reshape(-1, plan.n_features)).reshape(chains.shape)
         if not return_diagnostics:

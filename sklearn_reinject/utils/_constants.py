@@ -7,3 +7,7 @@ DEFAULT_LAM = 0.1
 #: Rows generated or labelled per block where a whole request would not
 #: fit in memory at once (ancestral samples, Gaussian noise, teacher labels).
 CHUNK_ROWS = 65_536
+#: Samples drawn at ``fit`` to measure the per-feature mean and spread of
+#: a :class:`~sklearn_reinject.ReinjectionSampler`'s output
+#: (``match_moments``).
+MOMENT_SAMPLES = 10_000

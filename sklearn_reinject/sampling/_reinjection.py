@@ -367,7 +367,8 @@ class ReinjectionSampler(BaseSampler):
     moment_scale_ : ndarray of shape (n_features,)
         Only when ``match_moments`` applied at :meth:`fit`: per feature,
         the data's standard deviation over the samples' (in the walks'
-        space; 0 where the samples did not vary).
+        space; 0 where the samples did not vary; all ones, with an offset
+        of zeros, after a warning that the walks diverged).
     moment_offset_ : ndarray of shape (n_features,)
         With ``moment_scale_``: samples ``x`` become ``x * moment_scale_ +
         moment_offset_`` (in the walks' space).
@@ -559,6 +560,10 @@ class ReinjectionSampler(BaseSampler):
                 f"{MOMENT_SAMPLES} samples are finite), so the samples are "
                 "not mapped onto the data's moments. Lower 'lam'.",
                 SamplingWarning)
+            # The identity: sampling goes on, unmapped, as the warning says.
+            n_features = X.shape[1]
+            self.moment_scale_ = np.ones(n_features, dtype=np.float32)
+            self.moment_offset_ = np.zeros(n_features, dtype=np.float32)
             return
         self.moment_scale_, self.moment_offset_ = _moment_map(draw, X)
 

@@ -34,6 +34,12 @@ learning the teacher's probabilities tempered at ``T = 1`` (the paper's),
 2 and 4, the student trained at the same ``T`` (Hinton et al., 2015;
 ``SyntheticDistiller(temperature=...)``).
 
+``--candidates walks`` tries the chosen setting with shorter walks, so
+that each mini-batch of 400 samples comes from more independent walks:
+the paper's 10 steps with 2 burnt (8 kept states per walk, 50 walks), 4
+steps with 2 burnt (2 kept, 200 walks) and 3 with 2 burnt (1 kept, 400
+walks).
+
 Writes ``results.json`` and ``students.md`` to ``--out``. About 12 minutes
 on 2 CPU cores (15 with ``--candidates schedules``).
 
@@ -43,6 +49,7 @@ python benchmarks/table1_student_setting.py --out out/table1_setting
 python benchmarks/table1_student_setting.py --candidates schedules --out out/table1_schedules
 python benchmarks/table1_student_setting.py --candidates balance --seed 1 --out out/table1_balance_1
 python benchmarks/table1_student_setting.py --candidates temperature --seed 1 --out out/table1_temperature_1
+python benchmarks/table1_student_setting.py --candidates walks --seed 2 --out out/table1_walks_2
 """
 
 import argparse
@@ -68,6 +75,8 @@ SETTING_AE_EPOCHS = 5
 AE_EPOCHS = (5, 20)
 #: Distillation temperatures compared by ``--candidates temperature``.
 TEMPERATURES = (1.0, 2.0, 4.0)
+#: Walks compared by ``--candidates walks``: (n_steps, burn_in).
+WALKS = ((10, 2), (4, 2), (3, 2))
 #: Samples drawn per kept sample for a balanced mini-batch.
 POOL_FACTOR = 3
 
@@ -144,6 +153,11 @@ def run(args):
         setting = ReinjectionSampler(paper_ae, **STUDENT_SAMPLING, **walks)
         candidates = {f"lam=0.4, mean output, T={t:g}": dict(
             sampler=setting, temperature=t) for t in TEMPERATURES}
+    elif args.candidates == "walks":
+        candidates = {
+            f"lam=0.4, mean output, {n} steps, {b} burnt": ReinjectionSampler(
+                paper_ae, **STUDENT_SAMPLING, n_steps=n, burn_in=b)
+            for n, b in WALKS}
     elif args.candidates == "balance":
         setting = ReinjectionSampler(paper_ae, **STUDENT_SAMPLING, **walks)
         candidates = {"lam=0.4, mean output": setting,
@@ -301,7 +315,7 @@ def main(argv=None):
                    help="use the first N of the 50,000 fitting images")
     p.add_argument("--candidates", choices=["setting", "schedules",
                                             "balance", "ae_epochs",
-                                            "temperature"],
+                                            "temperature", "walks"],
                    default="setting",
                    help="'setting': the sampling settings for the extra "
                         "row; 'schedules': that row's setting with the "
@@ -311,7 +325,8 @@ def main(argv=None):
                         "classes; 'ae_epochs': that row's setting with the "
                         "deep AE trained 5 or 20 epochs; 'temperature': "
                         "that row's setting with the student learning "
-                        "tempered teacher probabilities (default: "
+                        "tempered teacher probabilities; 'walks': that "
+                        "row's setting with shorter walks (default: "
                         "setting)")
     args = p.parse_args(argv)
     report = run(args)

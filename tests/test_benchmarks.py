@@ -241,6 +241,8 @@ def test_vae_students_code_path(mnist_available, tmp_path):
     ("ae_epochs", 2, {"lam=0.4, mean output, deep AE 20 epochs"}),
     ("temperature", 3, {"lam=0.4, mean output, T=1",
                         "lam=0.4, mean output, T=4"}),
+    ("walks", 3, {"lam=0.4, mean output, 10 steps, 2 burnt",
+                  "lam=0.4, mean output, 3 steps, 2 burnt"}),
 ])
 def test_table1_student_setting_code_path(mnist_available, tmp_path,
                                           candidates, n_rows, some):

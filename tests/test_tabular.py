@@ -245,3 +245,19 @@ def test_fit_resample_matches_each_class_s_new_rows_exactly(wide_class):
     # The walks as they end are not the class's moments.
     raw = _wide_sampler(match_moments=False).fit_resample(X, y)[0][n:]
     assert np.abs(np.log(raw.std(0) / minority.std(0))).max() > 0.05
+
+
+@pytest.mark.filterwarnings("ignore::sklearn_reinject.SamplingWarning")
+def test_match_moments_single_row_class_gets_copies_unless_disabled():
+    # A class of one row has no spread to match: the documented result is
+    # copies of it; match_moments=False walks around it instead.
+    rng = np.random.RandomState(0)
+    X = np.vstack([rng.randn(30, 3) * 5 + 10, [[1.0, 2.0, 3.0]]])
+    y = np.r_[np.zeros(30), 1]
+    ae = DenoisingAutoencoder(hidden_layer_sizes=(8,), **FAST)
+    X_res, y_res = ReinjectionSampler(ae, random_state=0).fit_resample(X, y)
+    np.testing.assert_allclose(X_res[y_res == 1], np.tile([1.0, 2.0, 3.0],
+                                                          (30, 1)))
+    X_res, y_res = ReinjectionSampler(ae, match_moments=False,
+                                      random_state=0).fit_resample(X, y)
+    assert X_res[y_res == 1].std(0).min() > 0.1

@@ -305,7 +305,10 @@ class ReinjectionSampler(BaseSampler):
         correlations. :meth:`fit_resample` also matches each class's new
         rows as a set, so that their means and standard deviations are the
         class's exactly (moment-matched Monte Carlo: a class that needs few
-        rows gets them from few, correlated walks). ``"auto"`` matches
+        rows gets them from few, correlated walks); a feature constant in
+        the data stays constant, and a class of a single row, which has no
+        spread, gets copies of it (``False`` walks around it instead).
+        ``"auto"`` matches
         when :meth:`fit` standardised the data (see ``standardize``):
         tables, and every class of :meth:`fit_resample` with values outside
         [0, 1]; images in [0, 1] and fitted autoencoders are left as they

@@ -218,6 +218,14 @@ def build_generators(ep, device, seed, n_rows):
         gens[f"reinjection, {name}, lam=auto"] = ReinjectionSampler(
             autoencoder(name), lam="auto", random_state=seed)
     gens["reinjection, shallow RCAE"] = ReinjectionSampler(rcae, lam=0.1)
+    # The DAE rows' samples mapped onto the training images' per-pixel
+    # means and standard deviations (match_moments=True; "auto" leaves
+    # images in [0, 1] alone): the same trained autoencoders and walks.
+    # Tried first on the shallow DAE against held-out training images,
+    # never on the test images.
+    for name in ("deep DAE", "shallow DAE"):
+        gens[f"reinjection, {name}, moments matched"] = (
+            f"reinjection, {name}", dict(match_moments=True))
     gens["VAE ancestral"] = vae()
     # The same VAE trained with its learning rate decayed to zero (a cosine
     # schedule over every batch, skorch's LRScheduler): the fair competitor
@@ -260,6 +268,11 @@ def build_generators(ep, device, seed, n_rows):
     gens["VAE samples + DAE reinjection, mean output, cosine lr"] = (
         ReinjectionSampler(refiner(cosine_lr(n_rows, 128, ep["refiner"])),
                            init=vae(), **refine))
+    # The constant-rate refining row with its per-pixel offset removed by
+    # the moment map instead of a schedule: the same VAE and DAE.
+    gens["VAE samples + DAE reinjection, mean output, moments matched"] = (
+        "VAE samples + DAE reinjection, mean output",
+        dict(match_moments=True))
     # Annealed reinjection: one denoiser over 10 noise levels (from the
     # data's extent down to 0.01), walks from N(data mean, sigma_1^2 I)
     # down the ladder, 10 steps per level, the last level's states passed
@@ -384,6 +397,9 @@ def run(args):
             kwargs = {k: v for k, v in trained.get_params(deep=False).items()
                       if k != "autoencoder"} if isinstance(
                 trained, ReinjectionSampler) else {}
+            if hasattr(trained, "init_"):
+                # The earlier row's fitted start generator, not a new one.
+                kwargs["init"] = FrozenEstimator(trained.init_)
             kwargs.update(changes)
             if kwargs.get("lam") == BASE_LAM:
                 kwargs["lam"] = trained.lam_

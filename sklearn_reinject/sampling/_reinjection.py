@@ -319,7 +319,13 @@ class ReinjectionSampler(BaseSampler):
         ``benchmarks/imbalanced_walk_length.py --compare moments``) it
         raised the mean balanced accuracy from 0.816 to 0.830 and brought
         the new rows closer to their class (energy distance) on all seven
-        problems.
+        problems. On MNIST, ``True`` took a VAE-refining sampler's MMD² to
+        test images from 0.0025 to 0.0004 and its linear two-sample AUC
+        from 0.857 to 0.506, its student level (0.973); on a shallow DAE's
+        noisy states it lowered MMD² as much with no better digits
+        (Fréchet distance 79, student 0.957 to 0.940): those two measures
+        mostly read the per-pixel moments that the map sets (benchmarks
+        page).
     sampling_strategy : float, str, dict or callable, default="auto"
         Used by :meth:`fit_resample` only, with imbalanced-learn's
         over-sampling meaning: a float in (0, 1] is the ratio of minority

@@ -273,6 +273,10 @@ def build_generators(ep, device, seed, n_rows):
     gens["VAE samples + DAE reinjection, mean output, moments matched"] = (
         "VAE samples + DAE reinjection, mean output",
         dict(match_moments=True))
+    # And the cosine-trained refining row with the map too.
+    gens["VAE samples + DAE reinjection, mean output, cosine lr, moments "
+         "matched"] = ("VAE samples + DAE reinjection, mean output, cosine lr",
+                       dict(match_moments=True))
     # Annealed reinjection: one denoiser over 10 noise levels (from the
     # data's extent down to 0.01), walks from N(data mean, sigma_1^2 I)
     # down the ladder, 10 steps per level, the last level's states passed

@@ -175,7 +175,7 @@ def test_compare_generators_code_path(mnist_available, tmp_path):
                          "--c2st-trees", "--out", str(out)])
     saved = json.loads((out / "results.json").read_text())
     assert set(saved["results"]) == set(report["results"])
-    assert len(saved["results"]) == 29
+    assert len(saved["results"]) == 30
     assert bench.REFERENCE in saved["results"]
     for res in saved["results"].values():
         for key, _, _ in bench.COLUMNS:
@@ -193,7 +193,7 @@ def test_compare_generators_code_path(mnist_available, tmp_path):
                                                   "c2st_trees": False})
     rows = [line for line in table.splitlines() if line.startswith("|")]
     # The quality table and the memorisation table.
-    assert "Best in each column:" in table and len(rows) == 2 * (2 + 29)
+    assert "Best in each column:" in table and len(rows) == 2 * (2 + 30)
     # The reference row is never a column's best.
     best = table[table.index("Best in each column:"):]
     assert bench.REFERENCE not in best.split("Memorisation")[0]

@@ -242,9 +242,10 @@ def test_fit_resample_matches_each_class_s_new_rows_exactly(wide_class):
     np.testing.assert_allclose(new.mean(0), minority.mean(0), rtol=1e-4,
                                atol=1e-4)
     np.testing.assert_allclose(new.std(0), minority.std(0), rtol=1e-4)
-    # The walks as they end are not the class's moments.
+    # The walks as they end are not the class's moments: their worst
+    # feature's spread is off by exp(1.13) to exp(1.18) (4 seeds measured).
     raw = _wide_sampler(match_moments=False).fit_resample(X, y)[0][n:]
-    assert np.abs(np.log(raw.std(0) / minority.std(0))).max() > 0.05
+    assert np.abs(np.log(raw.std(0) / minority.std(0))).max() > 0.5
 
 
 @pytest.mark.filterwarnings("ignore::sklearn_reinject.SamplingWarning")
@@ -260,4 +261,5 @@ def test_match_moments_single_row_class_gets_copies_unless_disabled():
                                                           (30, 1)))
     X_res, y_res = ReinjectionSampler(ae, match_moments=False,
                                       random_state=0).fit_resample(X, y)
+    # Measured over 4 seeds: the walks' spread is 0.25 to 0.41 per feature.
     assert X_res[y_res == 1].std(0).min() > 0.1

@@ -581,8 +581,7 @@ class ReinjectionSampler(BaseSampler):
         # rows, and consecutive states of a walk are correlated: the set
         # is matched as a whole, so that its means and spreads are the
         # class's exactly (moment-matched Monte Carlo).
-        if (self.match_moments is False or len(rows) < 2
-                or not hasattr(self, "moment_scale_")):
+        if len(rows) < 2 or not self._moments_apply():
             return rows
         scale, offset = _moment_map(rows, X_class)
         return rows * scale + offset
@@ -615,10 +614,14 @@ class ReinjectionSampler(BaseSampler):
                 "fit(X) first (again after set_params(match_moments=True)),"
                 " or pass match_moments='auto' or False.")
 
+    def _moments_apply(self):
+        """Whether samples go through the moment map of the last fit."""
+        return self.match_moments is not False and hasattr(self,
+                                                           "moment_scale_")
+
     def _to_data_space(self, X):
         """Walk-space samples as returned: moments matched, scale undone."""
-        if self.match_moments is not False and hasattr(self,
-                                                       "moment_scale_"):
+        if self._moments_apply():
             X = X * self.moment_scale_ + self.moment_offset_
         if not hasattr(self, "scaler_"):
             return X

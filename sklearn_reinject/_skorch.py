@@ -92,17 +92,25 @@ class _TrainingNet(NeuralNet):
         # what the uninterrupted fit drew.
         if len(self.history) > 1:
             self.history[-2].pop(RNG_STATE_KEY, None)
-        self.history.record(RNG_STATE_KEY, [
+        self.recorded_states_ = [
             base64.b64encode(g.get_state().numpy().tobytes()).decode("ascii")
-            for g in self.epoch_generators])
+            for g in self.epoch_generators]
+        self.history.record(RNG_STATE_KEY, self.recorded_states_)
 
     def on_epoch_begin(self, net, **kwargs):
         super().on_epoch_begin(net, **kwargs)
-        if len(self.history) > 1 and RNG_STATE_KEY in self.history[-2]:
-            for g, state in zip(self.epoch_generators,
-                                self.history[-2][RNG_STATE_KEY]):
-                g.set_state(torch.frombuffer(
-                    bytearray(base64.b64decode(state)), dtype=torch.uint8))
+        if len(self.history) < 2:
+            return
+        states = self.history[-2].get(RNG_STATE_KEY)
+        # The generators already hold the states this net recorded at the
+        # end of the last epoch; only a history loaded from elsewhere (a
+        # checkpoint) has states to restore.
+        if states is None or states is getattr(self, "recorded_states_",
+                                               None):
+            return
+        for g, state in zip(self.epoch_generators, states):
+            g.set_state(torch.frombuffer(
+                bytearray(base64.b64decode(state)), dtype=torch.uint8))
 
     def fit_loop(self, X, y=None, epochs=None, **fit_params):
         if epochs is None:

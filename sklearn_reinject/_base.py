@@ -173,6 +173,9 @@ class BaseTorchMLP(DeviceModuleMixin, SkorchRoutingMixin, BaseEstimator):
     ``_penalty_fn(generator)``.
     """
 
+    #: ``max_epochs="auto"``: the fewest epochs, however large the data.
+    _auto_min_epochs = AUTO_MIN_EPOCHS
+
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None,
                                                       closed="left")],
@@ -265,15 +268,15 @@ class BaseTorchMLP(DeviceModuleMixin, SkorchRoutingMixin, BaseEstimator):
     def _resolve_max_epochs(self, n_samples):
         """``max_epochs``, or for ``"auto"`` the epochs sized from the data.
 
-        At least ``AUTO_MIN_EPOCHS`` epochs and at least
-        ``AUTO_MIN_STEPS`` gradient steps: a class of 100 rows gets 500
-        updates instead of 50, while large data sets keep
-        ``AUTO_MIN_EPOCHS`` passes.
+        At least ``_auto_min_epochs`` epochs (``AUTO_MIN_EPOCHS`` unless a
+        subclass says otherwise) and at least ``AUTO_MIN_STEPS`` gradient
+        steps: a class of 100 rows gets 500 updates instead of 50, while
+        large data sets keep ``_auto_min_epochs`` passes.
         """
         if self.max_epochs != "auto":
             return int(self.max_epochs)
         batches = -(-n_samples // self.batch_size)
-        return max(AUTO_MIN_EPOCHS, -(-AUTO_MIN_STEPS // batches))
+        return max(self._auto_min_epochs, -(-AUTO_MIN_STEPS // batches))
 
     def _make_net(self, module, device):
         """The skorch net that trains ``module`` (built, not initialised)."""

@@ -112,6 +112,20 @@ def test_hard_labels_and_other_generators(split_digits):
     assert model.predict(X_train[:5]).shape == (5,)
 
 
+def test_auto_epochs_are_sized_from_each_task(split_digits):
+    X_train, _, y_train, _ = split_digits
+    model = PseudoRehearsalClassifier(
+        GaussianNoiseSampler(mean=0.3, std=0.3),
+        SoftTargetClassifier(hidden_layer_sizes=(16,), batch_size=64),
+        device="cpu", random_state=0)
+    model.partial_fit(X_train[:100], y_train[:100], classes=np.arange(10))
+    # 100 rows in batches of 64: 2 steps an epoch, 250 epochs for 500.
+    assert model.classifier_.n_iter_ == 250
+    # 200 rows and 200 pseudo-items: 7 steps an epoch, 72 more epochs.
+    model.partial_fit(X_train[100:300], y_train[100:300])
+    assert model.classifier_.n_iter_ == 250 + 72
+
+
 def test_first_partial_fit_needs_classes_and_labels_must_be_known(
         split_digits):
     X_train, _, y_train, _ = split_digits

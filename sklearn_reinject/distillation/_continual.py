@@ -87,7 +87,9 @@ class PseudoRehearsalClassifier(InnerClassifierMixin, MetaEstimatorMixin,
     n_epochs : int, default=None
         Passes of ``classifier.partial_fit`` over each task's mixed rows.
         ``None`` means the classifier's ``max_epochs`` if it has one, else
-        1.
+        1; ``max_epochs="auto"`` of a
+        :class:`~sklearn_reinject.SoftTargetClassifier` is sized from the
+        task's mixed rows as its ``fit`` would size it.
     device : str, default=None
         If given, the ``device`` of every component that has one (the
         classifier, the generator and its autoencoder); ``None`` leaves
@@ -189,10 +191,15 @@ class PseudoRehearsalClassifier(InnerClassifierMixin, MetaEstimatorMixin,
                       else SoftTargetClassifier())
         return generator, classifier
 
-    def _epochs(self):
+    def _epochs(self, n_rows):
         if self.n_epochs is not None:
             return int(self.n_epochs)
-        return int(self.classifier_.get_params().get("max_epochs", 1))
+        max_epochs = self.classifier_.get_params().get("max_epochs", 1)
+        if max_epochs == "auto" and hasattr(self.classifier_,
+                                            "_resolve_max_epochs"):
+            # Sized from this task's training set, as fit would size it.
+            return self.classifier_._resolve_max_epochs(n_rows)
+        return int(max_epochs)
 
     def _soft(self):
         return self.replay_labels == "soft" and getattr(
@@ -320,9 +327,16 @@ class PseudoRehearsalClassifier(InnerClassifierMixin, MetaEstimatorMixin,
         target = Y_mix if soft else self.classes_[Y_mix.argmax(axis=1)]
         self._log(f"task {self.n_tasks_ + 1}: training the classifier on {len(X)} new rows and "
                   f"{len(X_old)} pseudo-items")
-        for epoch in range(self._epochs()):
-            kwargs = {"classes": self.classes_} if first and epoch == 0 \
-                else {}
+        epochs = self._epochs(len(X_mix))
+        classes = self.classes_ if first else None
+        if hasattr(self.classifier_, "_partial_fit_epochs"):
+            # A SoftTargetClassifier runs the epochs in one call.
+            self.classifier_._partial_fit_epochs(X_mix, target, classes,
+                                                 epochs)
+            return
+        for epoch in range(epochs):
+            kwargs = {"classes": classes} if classes is not None and \
+                epoch == 0 else {}
             self.classifier_.partial_fit(X_mix, target, **kwargs)
 
     def _remember(self, generator, X, gen_seed, replay_seed):

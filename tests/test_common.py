@@ -29,8 +29,9 @@ def default_estimators():
     """Public estimators as a new user makes them: default parameters.
 
     ``SyntheticDistiller()`` is left out for the suite's time (its checks
-    take about 40 s on 2 cores with defaults; the small instance above
-    covers its API).
+    took 49 s with defaults on one 2-core machine and 156 s on a slower
+    one, where ``PseudoRehearsalClassifier()`` took 83 s; the small
+    instance above covers its API).
     """
     from sklearn_reinject import (ContractiveAutoencoder,
                                   DenoisingAutoencoder, GaussianNoiseSampler,

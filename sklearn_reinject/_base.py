@@ -262,7 +262,7 @@ class BaseTorchMLP(DeviceModuleMixin, SkorchRoutingMixin, BaseEstimator):
         y_t = None if y is None else to_tensor(y, device)
         self._run_epochs(X_t, y_t, epochs)
         self._check_training_outcome(
-            self._fit_epochs if epochs is None else epochs)
+            self._fit_epochs if epochs is None else epochs, X)
         return self
 
     def _resolve_max_epochs(self, n_samples):
@@ -346,16 +346,23 @@ class BaseTorchMLP(DeviceModuleMixin, SkorchRoutingMixin, BaseEstimator):
         self.loss_curve_ = [float(v) for v in net.history[:, "train_loss"]]
         self.n_iter_ = len(self.loss_curve_)
 
-    def _check_training_outcome(self, expected_epochs):
+    def _check_training_outcome(self, expected_epochs, X):
         if self.n_iter_ == 0:
             raise TrainingDivergedError(
                 "Training stopped before the first epoch finished "
                 "(interrupted); the estimator is not fitted.")
-        if not np.all(np.isfinite(self.loss_curve_)):
+        finite = np.isfinite(self.loss_curve_)
+        if not finite.all():
+            first = int(np.argmin(finite))
+            before = ("in the first epoch" if first == 0 else
+                      f"in epoch {first + 1} of {self.n_iter_} (epoch "
+                      f"{first}: {self.loss_curve_[first - 1]:.4g})")
             raise TrainingDivergedError(
-                "The training loss became non-finite "
-                f"(loss curve: {self.loss_curve_}). Lower 'lr' or check the "
-                "scale of X.")
+                f"The training loss became non-finite {before}. X's values "
+                f"span {np.min(X):.4g} to {np.max(X):.4g}; if that is far "
+                "from unit scale, standardise the features first (for "
+                "example with sklearn.preprocessing.StandardScaler in a "
+                "pipeline), otherwise lower 'lr'.")
         if self.n_iter_ < expected_epochs:
             warn_at_caller(
                 f"Training was interrupted after {self.n_iter_} of "

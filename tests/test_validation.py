@@ -213,3 +213,24 @@ def test_bad_precision_is_named(fitted, name, value):
     est = clone(fitted[name]).set_params(precision=value)
     with pytest.raises(ValueError, match="'precision' parameter"):
         est.fit(_data()[0])
+
+
+def test_divergence_names_the_epoch_and_the_scale_of_x():
+    # Wine's raw features reach 1,680 (proline): a VAE's log-variance
+    # overflows in its first epoch. The error used to print the whole loss
+    # curve, hundreds of nans.
+    from sklearn.datasets import load_wine
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from sklearn_reinject import TrainingDivergedError, VariationalAutoencoder
+
+    X, _ = load_wine(return_X_y=True)
+    vae = VariationalAutoencoder(max_epochs=3, device="cpu", random_state=0)
+    with pytest.raises(TrainingDivergedError,
+                       match=r"non-finite in the first epoch\. X's values "
+                             r"span 0\.13 to 1680; .*StandardScaler") as info:
+        vae.fit(X)
+    assert "nan" not in str(info.value)
+    make_pipeline(StandardScaler(), vae).fit(X)
+    assert np.isfinite(vae.loss_curve_).all()

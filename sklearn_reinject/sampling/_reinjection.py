@@ -114,7 +114,12 @@ class ReinjectionSampler(BaseSampler):
 
     Following the paper's restart heuristic (its supplementary Algorithm 1),
     many short walks of ``n_steps`` reinjections are run and every state
-    after ``burn_in`` is kept, ``n_steps - burn_in`` per walk. The paper's
+    after ``burn_in`` is kept, ``n_steps - burn_in`` per walk: ``sample(n)``
+    runs ``ceil(n / (n_steps - burn_in))`` walks and shuffles their states.
+    Consecutive states of a walk are correlated, so a small request is a
+    few neighbourhoods rather than independent draws (``sample(5)`` is one
+    walk with the defaults); ``burn_in=n_steps - 1`` keeps one state per
+    walk, as many walks as samples. The paper's
     supplement writes the noise as ``lam * eps``; its main text and this
     class use ``sqrt(lam) * eps``: pass ``lam**2`` to reproduce the former.
 

@@ -155,3 +155,22 @@ def test_verbose_reports_the_steps_of_each_task(split_digits, capsys):
     assert "task 2: replaying" in out and "task 2: fitting the generator" \
         in out
     assert model.n_tasks_ == 2
+
+
+def test_a_classifier_max_epochs_that_is_not_an_int_needs_n_epochs(
+        split_digits):
+    from sklearn.linear_model import SGDClassifier
+
+    class AutoEpochsSGD(SGDClassifier):
+        def __init__(self, max_epochs="auto"):
+            super().__init__()
+            self.max_epochs = max_epochs
+
+    X_train, _, y_train, _ = split_digits
+    model = PseudoRehearsalClassifier(
+        GaussianNoiseSampler(), AutoEpochsSGD(), replay_labels="hard",
+        device="cpu", random_state=0)
+    with pytest.raises(ValueError, match=r"max_epochs, which is 'auto', not "
+                                         r"a positive int: pass n_epochs"):
+        model.fit(X_train[:100], y_train[:100])
+    model.set_params(n_epochs=2).fit(X_train[:100], y_train[:100])

@@ -199,6 +199,10 @@ class PseudoRehearsalClassifier(InnerClassifierMixin, MetaEstimatorMixin,
                                             "_resolve_max_epochs"):
             # Sized from this task's training set, as fit would size it.
             return self.classifier_._resolve_max_epochs(n_rows)
+        if not isinstance(max_epochs, Integral) or max_epochs < 1:
+            raise ValueError(
+                "n_epochs=None takes the classifier's max_epochs, which is "
+                f"{max_epochs!r}, not a positive int: pass n_epochs.")
         return int(max_epochs)
 
     def _soft(self):

@@ -329,13 +329,10 @@ class BaseTorchMLP(DeviceModuleMixin, SkorchRoutingMixin, BaseEstimator):
         """More epochs on new data with the same net and optimiser state."""
         if not hasattr(self, "_net"):
             self._restore_net()
+        done = self.n_iter_
         self._run_epochs(to_tensor(X, self.device_),
                          to_tensor(y, self.device_), epochs)
-        if not np.isfinite(self.loss_curve_[-1]):
-            raise TrainingDivergedError(
-                f"The training loss became non-finite "
-                f"({self.loss_curve_[-1]}). Lower 'lr' or check the scale "
-                "of X.")
+        self._raise_if_diverged(X, first_epoch=done)
         return self
 
     def _run_epochs(self, X_t, y_t, epochs):
@@ -351,18 +348,7 @@ class BaseTorchMLP(DeviceModuleMixin, SkorchRoutingMixin, BaseEstimator):
             raise TrainingDivergedError(
                 "Training stopped before the first epoch finished "
                 "(interrupted); the estimator is not fitted.")
-        finite = np.isfinite(self.loss_curve_)
-        if not finite.all():
-            first = int(np.argmin(finite))
-            before = ("in the first epoch" if first == 0 else
-                      f"in epoch {first + 1} of {self.n_iter_} (epoch "
-                      f"{first}: {self.loss_curve_[first - 1]:.4g})")
-            raise TrainingDivergedError(
-                f"The training loss became non-finite {before}. X's values "
-                f"span {np.min(X):.4g} to {np.max(X):.4g}; if that is far "
-                "from unit scale, standardise the features first (for "
-                "example with sklearn.preprocessing.StandardScaler in a "
-                "pipeline), otherwise lower 'lr'.")
+        self._raise_if_diverged(X)
         if self.n_iter_ < expected_epochs:
             warn_at_caller(
                 f"Training was interrupted after {self.n_iter_} of "
@@ -370,6 +356,22 @@ class BaseTorchMLP(DeviceModuleMixin, SkorchRoutingMixin, BaseEstimator):
                 "of the last finished epoch.", UserWarning)
         else:
             self._warn_if_loss_rose()
+
+    def _raise_if_diverged(self, X, first_epoch=0):
+        """Refuse a non-finite loss from ``first_epoch`` on, on data ``X``."""
+        finite = np.isfinite(self.loss_curve_[first_epoch:])
+        if finite.all():
+            return
+        first = first_epoch + int(np.argmin(finite))
+        when = ("in the first epoch" if first == 0 else
+                f"in epoch {first + 1} of {self.n_iter_} (epoch {first}: "
+                f"{self.loss_curve_[first - 1]:.4g})")
+        raise TrainingDivergedError(
+            f"The training loss became non-finite {when}. X's values span "
+            f"{np.min(X):.4g} to {np.max(X):.4g}; if that is far from unit "
+            "scale, standardise the features first (for example with "
+            "sklearn.preprocessing.StandardScaler in a pipeline), otherwise "
+            "lower 'lr'.")
 
     def _warn_if_loss_rose(self):
         """Warn when the last epochs are clearly worse than the ones before.

@@ -234,3 +234,20 @@ def test_divergence_names_the_epoch_and_the_scale_of_x():
     assert "nan" not in str(info.value)
     make_pipeline(StandardScaler(), vae).fit(X)
     assert np.isfinite(vae.loss_curve_).all()
+
+
+def test_divergence_in_partial_fit_names_its_epoch():
+    from sklearn.datasets import load_iris
+
+    from sklearn_reinject import SoftTargetClassifier, TrainingDivergedError
+
+    X, y = load_iris(return_X_y=True)
+    # Adam's first step moves every weight by about lr: the second epoch's
+    # activations overflow.
+    clf = SoftTargetClassifier(lr=1e30, batch_size=256, device="cpu",
+                               random_state=0)
+    clf.partial_fit(X, y, classes=[0, 1, 2])
+    with pytest.raises(TrainingDivergedError,
+                       match=r"non-finite in epoch 2 of 2 \(epoch 1: "
+                             r"[0-9.]+\)\. X's values span 0\.1 to 7\.9;"):
+        clf.partial_fit(X, y)

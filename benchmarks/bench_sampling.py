@@ -83,9 +83,14 @@ else:
     return int(out.split()[-1])
 
 
-def matmul_flops(device, precision):
-    """FLOP/s of a large square matrix product at ``precision``."""
-    n = 8192 if device.type == "cuda" else 2048
+def matmul_flops(device, precision, n=None):
+    """FLOP/s of an ``n`` x ``n`` matrix product at ``precision``.
+
+    ``n`` defaults to 8192 on CUDA and 2048 on a CPU, large enough to reach
+    the device's peak.
+    """
+    if n is None:
+        n = 8192 if device.type == "cuda" else 2048
     dtype = PRECISIONS[precision] or torch.float32
     a = torch.randn(n, n, device=device, dtype=dtype)
     b = torch.randn(n, n, device=device, dtype=dtype)
@@ -93,7 +98,8 @@ def matmul_flops(device, precision):
     return 2 * n ** 3 / seconds
 
 
-def measure(ae, device, precision, n, n_chains, naive_walks, compile_step):
+def measure(ae, device, precision, n, n_chains, naive_walks, compile_step,
+            matmul_size=None):
     """Time the sampler and its floors at one precision; return a dict."""
     sampler = ReinjectionSampler(ae, lam=0.1, n_chains=n_chains,
                                  precision=precision, random_state=0)
@@ -168,7 +174,7 @@ def measure(ae, device, precision, n, n_chains, naive_walks, compile_step):
 
     t_naive = timed(naive, device, repeat=1) * n_walks / naive_walks
     achieved = flops_per_row(ae) * rows / t_sampler
-    peak = matmul_flops(device, precision)
+    peak = matmul_flops(device, precision, matmul_size)
     result = {
         "precision": precision, "n_samples": n, "network_rows": rows,
         "chunk_walks": chunk, "sampler_seconds": t_sampler,
@@ -266,6 +272,10 @@ def main(argv=None):
                         help="also time a torch.compile'd forward pass")
     parser.add_argument("--memory", action=argparse.BooleanOptionalAction,
                         default=True)
+    parser.add_argument("--matmul-size", type=int, default=None,
+                        help="side of the matrix product that measures the "
+                        "device's peak FLOP/s (default: 8192 on CUDA, 2048 "
+                        "on a CPU)")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
     device = resolve_device(args.device)
@@ -276,7 +286,7 @@ def main(argv=None):
           f"{device}, {result['versions']['threads']} threads")
     for precision in args.precisions:
         r = measure(ae, device, precision, args.n_samples, args.n_chains,
-                    args.naive_walks, args.compile)
+                    args.naive_walks, args.compile, args.matmul_size)
         result["runs"].append(r)
         report(r)
     if args.memory:

@@ -271,7 +271,8 @@ def test_speed_benchmarks_code_paths(tmp_path):
     result = sampling.main(["--device", "cpu", "--n-samples", "400",
                             "--n-chains", "25", "--naive-walks", "2",
                             "--precisions", "float32", "bfloat16",
-                            "--no-memory", "--json", str(out)])
+                            "--no-memory", "--matmul-size", "256",
+                            "--json", str(out)])
     assert [r["precision"] for r in result["runs"]] == ["float32",
                                                         "bfloat16"]
     for run in result["runs"]:

@@ -1,7 +1,15 @@
+import os
+
 import numpy as np
 import pytest
+import torch
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # pytest-xdist runs one worker per core: a second torch thread in each
+    # would only oversubscribe them. Tests that need threads set their own.
+    torch.set_num_threads(1)
 
 
 @pytest.fixture(scope="session")

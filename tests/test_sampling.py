@@ -8,7 +8,9 @@ from sklearn.model_selection import GridSearchCV
 
 from sklearn_reinject import (ChainDivergenceError, DenoisingAutoencoder,
                               GaussianNoiseSampler, LossyAutoencoder,
-                              ModuleAutoencoder, ReinjectionSampler)
+                              ModuleAutoencoder,
+                              MultiScaleDenoisingAutoencoder,
+                              ReinjectionSampler, VariationalAutoencoder)
 from sklearn_reinject.metrics import mmd2_unbiased
 from sklearn_reinject.sampling import run_walks
 from sklearn_reinject.sampling._runner import reinjection_chunks
@@ -725,3 +727,37 @@ def test_pandas_output_names_the_columns_of_a_prefit_autoencoder():
     sampler = ReinjectionSampler(ae, random_state=0).set_output(
         transform="pandas")
     assert list(sampler.sample(3).columns) == list(frame.columns)
+
+
+@pytest.mark.parametrize("cls", [LossyAutoencoder, VariationalAutoencoder,
+                                 MultiScaleDenoisingAutoencoder])
+def test_autoencoder_sample_follows_the_output_config(cls):
+    """An autoencoder's own ``sample`` returns what ``set_output`` asks.
+
+    Before, ``sample`` ignored the autoencoder's ``set_output``, and the
+    VAE's ignored scikit-learn's ``transform_output`` config as well.
+    """
+    pd = pytest.importorskip("pandas")
+    from sklearn import config_context
+
+    X = np.random.RandomState(0).rand(60, 5).astype(np.float32)
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(5)])
+    params = dict(max_epochs=2, device="cpu", random_state=0)
+    if cls is MultiScaleDenoisingAutoencoder:
+        ae = cls(hidden_layer_sizes=(8,), n_noise_levels=3, **params)
+    else:
+        ae = cls(hidden_layer_sizes=(8, 3), loss="mse", **params)
+    ae.fit(frame)
+    plain = ae.sample(4, random_state=0)
+    assert isinstance(plain, np.ndarray)
+    with config_context(transform_output="pandas"):
+        out = ae.sample(4, random_state=0)
+    assert isinstance(out, pd.DataFrame)
+    assert list(out.columns) == list(frame.columns)
+    np.testing.assert_array_equal(out.to_numpy(), plain)
+    if hasattr(ae, "set_output"):
+        out = ae.set_output(transform="pandas").sample(4, random_state=0)
+        assert list(out.columns) == list(frame.columns)
+        # transform keeps naming the codes, as scikit-learn's set_output does.
+        assert list(ae.transform(frame).columns)[0].startswith(
+            cls.__name__.lower())

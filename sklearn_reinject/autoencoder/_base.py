@@ -4,7 +4,8 @@ from numbers import Real
 
 import numpy as np
 import torch
-from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.base import (ClassNamePrefixFeaturesOutMixin,
+                          OneToOneFeatureMixin, TransformerMixin)
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -12,7 +13,7 @@ from .._base import BaseTorchMLP
 from ..nn import ACTIVATIONS, MLPAutoencoder, ReconstructionLoss
 from ..nn import batch_jacobian, reconstruction_loss
 from ..utils._batching import batched_apply, to_tensor
-from ..utils._compat import StrOptions, _fit_context
+from ..utils._compat import StrOptions, _fit_context, _get_output_config
 from ..utils._constants import DEFAULT_LAM
 
 
@@ -29,9 +30,29 @@ def sample_by_reinjection(autoencoder, n_samples, random_state, **params):
     from ..sampling import ReinjectionSampler
 
     check_is_fitted(autoencoder)
-    return ReinjectionSampler(autoencoder, lam=autoencoder.default_lam(),
-                              random_state=random_state,
-                              **params).sample(n_samples)
+    sampler = ReinjectionSampler(autoencoder, lam=autoencoder.default_lam(),
+                                 random_state=random_state, **params)
+    return sampler.set_output(
+        transform=sample_container(autoencoder)).sample(n_samples)
+
+
+def sample_container(autoencoder):
+    """``"pandas"`` or ``"default"``: what ``autoencoder.sample`` returns.
+
+    The autoencoder's own ``set_output(transform=...)`` choice, else
+    scikit-learn's ``transform_output`` config, as for ``transform``.
+    """
+    return _get_output_config("transform", autoencoder)["dense"]
+
+
+def wrap_samples(autoencoder, X_new):
+    """``X_new`` as :func:`sample_container` asks, named like the input."""
+    if sample_container(autoencoder) != "pandas":
+        return X_new
+    import pandas as pd
+
+    return pd.DataFrame(X_new, columns=OneToOneFeatureMixin.
+                        get_feature_names_out(autoencoder))
 
 
 class ReconstructTensorMixin:
@@ -357,7 +378,9 @@ class BaseAutoencoder(ReconstructTensorMixin, ClassNamePrefixFeaturesOutMixin,
         Returns
         -------
         X_new : ndarray of shape (n_samples, n_features)
-            Samples in random order.
+            Samples in random order; a pandas DataFrame named like the
+            input features when ``set_output(transform="pandas")`` or
+            scikit-learn's ``transform_output`` config asks for pandas.
         """
         return sample_by_reinjection(self, n_samples, random_state)
 

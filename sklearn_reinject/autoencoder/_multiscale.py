@@ -411,7 +411,9 @@ class MultiScaleDenoisingAutoencoder(ReconstructTensorMixin, BaseTorchMLP):
         Returns
         -------
         X_new : ndarray of shape (n_samples, n_features)
-            Samples in random order.
+            Samples in random order; a pandas DataFrame named like the
+            input features when scikit-learn's ``transform_output`` config
+            asks for pandas.
         """
         return sample_by_reinjection(self, n_samples, random_state,
                                      output="mean", init="prior")

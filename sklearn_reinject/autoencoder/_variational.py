@@ -11,7 +11,7 @@ from ..utils._compat import Interval
 from ..utils._constants import CHUNK_ROWS
 from ..utils._random import draw_seeds, torch_generator
 from ..utils._validation import check_n_samples
-from ._base import BaseAutoencoder
+from ._base import BaseAutoencoder, wrap_samples
 
 
 class VariationalAutoencoder(BaseAutoencoder):
@@ -222,7 +222,9 @@ class VariationalAutoencoder(BaseAutoencoder):
         Returns
         -------
         X_new : ndarray of shape (n_samples, n_features), dtype float32
-            Decoded samples.
+            Decoded samples; a pandas DataFrame named like the input
+            features when ``set_output(transform="pandas")`` or
+            scikit-learn's ``transform_output`` config asks for pandas.
         """
         n_samples = check_n_samples(n_samples)
         check_is_fitted(self)
@@ -233,4 +235,4 @@ class VariationalAutoencoder(BaseAutoencoder):
             for start in range(0, n_samples, CHUNK_ROWS):
                 n = min(CHUNK_ROWS, n_samples - start)
                 out.append(self.sample_prior_tensor(n, gen).cpu().numpy())
-        return np.concatenate(out)
+        return wrap_samples(self, np.concatenate(out))

@@ -12,6 +12,19 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
     torch.set_num_threads(1)
 
 
+def pytest_xdist_auto_num_workers(config):
+    """``-n auto``: one worker per CPU this process may use.
+
+    pytest-xdist counts the host's physical cores (through psutil), which in
+    a container limited by a CPU quota can be many times the CPUs it gets,
+    each worker holding its own copy of torch. joblib's count honours CPU
+    affinity and cgroup quotas.
+    """
+    import joblib
+
+    return joblib.cpu_count()
+
+
 @pytest.fixture(scope="session")
 def digits():
     """scikit-learn's digits scaled to [0, 1], split 75/25 and stratified."""

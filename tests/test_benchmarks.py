@@ -301,6 +301,13 @@ def test_speed_benchmarks_code_paths(tmp_path):
         assert all(t > 0 for t in medians.values())
 
 
+def test_bench_contractive_code_path():
+    bench = _load_script("bench_contractive")
+    result = bench.main(["--repeats", "1", "--datasets", "iris"])
+    assert list(result["datasets"]["iris"]) == list(bench.SETTINGS)
+    assert all(t > 0 for t in result["datasets"]["iris"].values())
+
+
 @pytest.mark.filterwarnings("ignore::sklearn_reinject.SamplingWarning")
 def test_continual_split_mnist_code_path(mnist_available, tmp_path):
     bench = _load_script("continual_split_mnist")

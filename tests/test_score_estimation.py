@@ -10,7 +10,9 @@ from sklearn_reinject import (ContractiveAutoencoder, DenoisingAutoencoder,
                               LossyAutoencoder)
 from sklearn_reinject.datasets import (IsotropicGaussianMixture,
                                        make_curve_manifold, make_spiral)
-from sklearn_reinject.nn import jacobian_frobenius_sq
+from sklearn_reinject.nn import (ACTIVATIONS, MLPAutoencoder,
+                                 chain_jacobian_frobenius_sq,
+                                 jacobian_frobenius_sq, materialize_)
 
 MIXTURE = IsotropicGaussianMixture([[-1.0, -1.0], [1.0, 1.0], [1.0, -1.0]],
                                    stds=0.4)
@@ -123,6 +125,42 @@ def test_jacobian_frobenius_matches_explicit_jacobian(method):
     # The projection estimate is unbiased; 20,000 draws put it within ~2%.
     tol = 1e-5 if method == "exact" else 0.03
     torch.testing.assert_close(got, expected, rtol=tol, atol=1e-5)
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+@pytest.mark.parametrize("output_activation", ["identity", "sigmoid"])
+def test_chain_jacobian_matches_the_exact_penalty(activation,
+                                                  output_activation):
+    """The forward-carried Jacobian equals the batched-backward one.
+
+    Values and the gradients they give the weights, for every named
+    activation (closed-form derivatives and the jvp fallback alike).
+    """
+    gen = torch.Generator().manual_seed(0)
+    module = materialize_(MLPAutoencoder(
+        6, (16, 8, 3), activation=activation,
+        output_activation=output_activation), gen).train()
+    x = torch.randn(20, 6, generator=gen)
+    grads = []
+    for penalty in (
+            lambda: jacobian_frobenius_sq(module.reconstruct, x),
+            lambda: chain_jacobian_frobenius_sq(
+                module.reconstruction_chain(), x)):
+        module.zero_grad()
+        value = penalty()
+        value.mean().backward()
+        grads.append((value.detach(),
+                      [torch.zeros_like(p) if p.grad is None else p.grad.clone()
+                       for p in module.parameters()]))
+    (exact, exact_grads), (chain, chain_grads) = grads
+    torch.testing.assert_close(chain, exact, rtol=1e-5, atol=1e-6)
+    for got, expected in zip(chain_grads, exact_grads):
+        torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-6)
+
+
+def test_chain_jacobian_needs_a_linear_layer():
+    with pytest.raises(ValueError, match="at least one"):
+        chain_jacobian_frobenius_sq([torch.nn.Tanh()], torch.ones(2, 3))
 
 
 def test_contractive_penalty_contracts():

@@ -2,7 +2,7 @@
 
 from numbers import Integral, Real
 
-from ..nn import jacobian_frobenius_sq
+from ..nn import chain_jacobian_frobenius_sq, jacobian_frobenius_sq
 from ..utils._compat import Interval, StrOptions
 from ._base import BaseAutoencoder
 
@@ -21,11 +21,13 @@ class ContractiveAutoencoder(BaseAutoencoder):
     sampling value is ``lam = 2 * contraction`` (:meth:`default_lam`). The
     theorem holds for the squared-error loss, the default here.
 
-    The squared Frobenius norm is computed exactly (one backward pass per
-    feature, batched) when ``n_features_in_ <= 32``, and otherwise by the
-    unbiased random-projection estimate ``E ||J^T v||**2`` with
-    ``v ~ N(0, I)``, one backward pass per projection
-    (``jacobian="auto"``). Either can be forced.
+    The squared Frobenius norm is computed exactly when
+    ``n_features_in_ <= 32``, by carrying the Jacobian forward through the
+    layers with the activations (``n_features_in_`` tangent directions,
+    then one ordinary backward pass), and otherwise by the unbiased
+    random-projection estimate ``E ||J^T v||**2`` with ``v ~ N(0, I)``,
+    one extra backward pass per projection (``jacobian="auto"``). Either
+    can be forced.
 
     Parameters
     ----------
@@ -177,6 +179,9 @@ class ContractiveAutoencoder(BaseAutoencoder):
         method, n_proj = self.jacobian_method_, int(self.n_projections)
 
         def penalty(module, x):
+            if method == "exact":
+                return weight * chain_jacobian_frobenius_sq(
+                    module.reconstruction_chain(), x).mean()
             return weight * jacobian_frobenius_sq(
                 module.reconstruct, x, method=method, n_projections=n_proj,
                 generator=generator).mean()

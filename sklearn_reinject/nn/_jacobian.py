@@ -1,6 +1,7 @@
 """Frobenius norm of the Jacobian of a map, exactly or by projections."""
 
 import torch
+from torch import nn
 
 
 def jacobian_frobenius_sq(fn, x, method="exact", n_projections=1,
@@ -44,3 +45,57 @@ def batch_jacobian(fn, x):
         return fn(row[None])[0]
 
     return torch.func.vmap(torch.func.jacrev(single))(x)
+
+
+def _elementwise_derivative(activation, z, a):
+    """``activation'(z)`` for an element-wise activation (``a`` its value).
+
+    Closed forms for the common ones; any other module is differentiated
+    in forward mode (one ``jvp`` with a tangent of ones), which is exact
+    for element-wise maps. ``None`` stands for the identity.
+    """
+    if isinstance(activation, nn.Identity):
+        return None
+    if isinstance(activation, nn.Tanh):
+        return 1 - a * a
+    if isinstance(activation, nn.Sigmoid):
+        return a * (1 - a)
+    if isinstance(activation, nn.ReLU):
+        return (z > 0).to(z.dtype)
+    return torch.func.jvp(activation, (z,), (torch.ones_like(z),))[1]
+
+
+def chain_jacobian_frobenius_sq(layers, x):
+    """Per-sample ``||J||_F**2`` of a chain of linear and element-wise maps.
+
+    ``layers`` is the chain in order: ``torch.nn.Linear`` layers and
+    element-wise activation modules, as in a multi-layer perceptron. The
+    Jacobian is carried forward with the activations, as ``n_in`` tangent
+    directions per sample (``W`` for a linear layer, a row scaling by the
+    activation's derivative otherwise), so the whole penalty is one forward
+    pass of ``n_in`` times the width and one ordinary backward pass, with
+    no second-order graph. It equals ``jacobian_frobenius_sq(fn, x,
+    method="exact")`` for the map ``fn`` the chain computes, up to float
+    rounding, at a fraction of the cost on narrow inputs.
+
+    Returns a differentiable tensor of shape ``(n_samples,)``.
+    """
+    h, tangents = x, None
+    for layer in layers:
+        if isinstance(layer, nn.Linear):
+            # tangents: (n_in, n_samples or 1, width) directional derivatives.
+            tangents = (layer.weight.t().unsqueeze(1) if tangents is None
+                        else tangents @ layer.weight.t())
+            h = layer(h)
+        else:
+            a = layer(h)
+            slope = _elementwise_derivative(layer, h, a)
+            if slope is not None and tangents is not None:
+                tangents = tangents * slope
+            h = a
+    if tangents is None:
+        # A chain without linear layers is not what this is for.
+        raise ValueError("chain_jacobian_frobenius_sq needs at least one "
+                         "torch.nn.Linear layer in 'layers'.")
+    tangents = tangents.expand(-1, x.shape[0], -1)
+    return tangents.pow(2).sum(dim=(0, 2))

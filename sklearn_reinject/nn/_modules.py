@@ -145,6 +145,15 @@ class MLPAutoencoder(nn.Module):
         """Return ``r(x)`` in data space (output activation applied)."""
         return self.decode(self.encode(x))
 
+    def reconstruction_chain(self):
+        """The layers of :meth:`reconstruct` in order, noise aside.
+
+        Linear layers and element-wise activations, for
+        :func:`chain_jacobian_frobenius_sq`.
+        """
+        return [self.first, self.first_activation, *self.encoder_rest,
+                *self.decoder, self.output_activation]
+
 
 class MLPClassifierModule(nn.Module):
     """MLP returning class logits."""

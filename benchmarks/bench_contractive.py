@@ -1,0 +1,96 @@
+"""Seconds of ContractiveAutoencoder.fit: forward-carried against batched-backward Jacobian.
+
+``ContractiveAutoencoder`` penalises ``||d r(x) / d x||_F**2``. Up to 32
+features it computes the penalty exactly. It now carries the Jacobian
+forward through the layers with the activations
+(:func:`sklearn_reinject.nn.chain_jacobian_frobenius_sq`: ``n_features``
+tangent directions, then one ordinary backward pass); before, it
+back-propagated once per output feature in one batched call with a
+second-order graph (``jacobian_frobenius_sq(method="exact")``), which the
+"batched backward" setting here restores. Both give the same penalty and
+gradients up to float rounding (``tests/test_score_estimation.py``).
+
+Times, alternating the settings in one run, the default
+``ContractiveAutoencoder()`` on standardised data sets that ship with
+scikit-learn, and prints the medians and their ratio.
+
+    python benchmarks/bench_contractive.py --repeats 5
+"""
+
+import argparse
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import markdown_table, versions  # noqa: E402
+
+from sklearn_reinject import ContractiveAutoencoder  # noqa: E402
+from sklearn_reinject.nn import jacobian_frobenius_sq  # noqa: E402
+
+
+class BatchedBackwardCAE(ContractiveAutoencoder):
+    """The previous exact penalty: one batched backward pass per output."""
+
+    def _penalty_fn(self, generator):
+        weight = float(self.contraction)
+
+        def penalty(module, x):
+            return weight * jacobian_frobenius_sq(
+                module.reconstruct, x, method="exact").mean()
+
+        return penalty
+
+
+SETTINGS = {"forward-carried (default)": ContractiveAutoencoder,
+            "batched backward": BatchedBackwardCAE}
+
+
+def load(name):
+    from sklearn import datasets
+
+    X = getattr(datasets, f"load_{name}")(return_X_y=True)[0]
+    return ((X - X.mean(0)) / X.std(0)).astype(np.float32)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=5,
+                        help="alternating runs of each setting; the median "
+                             "counts")
+    parser.add_argument("--datasets", nargs="+",
+                        default=["iris", "wine", "breast_cancer"])
+    args = parser.parse_args(argv)
+    result = {"versions": versions("cpu"), "command": " ".join(sys.argv),
+              "datasets": {}}
+    rows = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name in args.datasets:
+            X = load(name)
+            ContractiveAutoencoder(random_state=0).fit(X)  # warm-up
+            times = {setting: [] for setting in SETTINGS}
+            for rep in range(args.repeats):
+                for setting, cls in SETTINGS.items():
+                    start = time.perf_counter()
+                    cls(random_state=rep).fit(X)
+                    times[setting].append(time.perf_counter() - start)
+            medians = {s: float(np.median(t)) for s, t in times.items()}
+            result["datasets"][name] = medians
+            default = medians["forward-carried (default)"]
+            for setting, median in medians.items():
+                rows.append([f"{name} ({X.shape[0]} x {X.shape[1]})",
+                             setting, f"{median:.3f}",
+                             f"{median / default:.2f}"])
+    print(f"{result['versions']['threads']} threads; median seconds of "
+          f"{args.repeats} alternating runs of ContractiveAutoencoder().fit\n")
+    print(markdown_table(rows, ["data", "penalty", "seconds",
+                                "ratio to the default"]))
+    return result
+
+
+if __name__ == "__main__":
+    main()

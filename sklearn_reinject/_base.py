@@ -337,10 +337,20 @@ class BaseTorchMLP(DeviceModuleMixin, SkorchRoutingMixin, BaseEstimator):
 
     def _run_epochs(self, X_t, y_t, epochs):
         net = self._net
+        done = len(net.history)
         net.partial_fit(X_t, y_t, epochs=epochs)
         net.module_.eval()
         self.history_ = net.history
-        self.loss_curve_ = [float(v) for v in net.history[:, "train_loss"]]
+        curve = getattr(self, "loss_curve_", None)
+        if done and curve is not None and len(curve) == done:
+            # Continued training: only the new epochs are read, so a long
+            # stream of partial_fit calls costs the same per call instead
+            # of reading the whole history each time.
+            curve.extend(float(net.history[i]["train_loss"])
+                         for i in range(done, len(net.history)))
+        else:
+            self.loss_curve_ = [float(v)
+                                for v in net.history[:, "train_loss"]]
         self.n_iter_ = len(self.loss_curve_)
 
     def _check_training_outcome(self, expected_epochs, X):

@@ -255,6 +255,29 @@ def test_default_epochs_learn_a_small_data_set():
     assert clf._resolve_max_epochs(10_000) == 20
 
 
+def test_loss_curve_follows_the_history_through_partial_fit(digits):
+    # partial_fit appends only its new epochs to loss_curve_; the curve
+    # must stay the history's train_loss column through continued
+    # training, a pickle round trip and a refit.
+    import pickle
+
+    X, y = digits[0][:100], digits[2][:100]
+
+    def column(est):
+        return [float(v) for v in est.history_[:, "train_loss"]]
+
+    clf = mlp(batch_size=64, max_epochs=2).fit(X, y)
+    for _ in range(3):
+        clf.partial_fit(X, y)
+    assert clf.n_iter_ == 5 and clf.loss_curve_ == column(clf)
+    loaded = pickle.loads(pickle.dumps(clf))
+    loaded.partial_fit(X, y)
+    assert loaded.n_iter_ == 6 and loaded.loss_curve_ == column(loaded)
+    assert clf.n_iter_ == 5
+    clf.fit(X, y)
+    assert clf.n_iter_ == 2 and clf.loss_curve_ == column(clf)
+
+
 def test_partial_fit_epochs_are_partial_fit_calls(digits):
     X, y = digits[0][:300], digits[2][:300]
     looped, at_once = mlp(batch_size=64), mlp(batch_size=64)

@@ -301,6 +301,20 @@ def test_speed_benchmarks_code_paths(tmp_path):
         assert all(t > 0 for t in medians.values())
 
 
+def test_multiscale_levels_code_path(mnist_available, tmp_path):
+    bench = _load_script("multiscale_levels")
+    result = bench.main(["--levels", "3", "12", "--epochs", "1",
+                         "--n-fit", "300", "--n-eval", "100",
+                         "--out", str(tmp_path)])
+    saved = json.loads((tmp_path / "results.json").read_text())
+    assert set(saved["ladders"]) == {"3", "12"}
+    assert len(saved["ladders"]["3"]["walks"]) == len(bench.WALKS)
+    assert len(saved["ladders"]["12"]["walks"]) == (len(bench.WALKS)
+                                                    + len(bench.SHORT_WALKS))
+    for row in result["ladders"]["12"]["walks"]:
+        assert np.isfinite(row["mmd2"]) and 0 <= row["label_entropy"] <= 1
+
+
 def test_bench_contractive_code_path():
     bench = _load_script("bench_contractive")
     result = bench.main(["--repeats", "1", "--datasets", "iris"])

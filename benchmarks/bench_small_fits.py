@@ -43,14 +43,14 @@ SETTINGS = {
 def distiller_fit(routed, seed):
     from sklearn.datasets import make_blobs
 
-    from sklearn_reinject import (DenoisingAutoencoder, ReinjectionSampler,
-                                  SoftTargetClassifier, SyntheticDistiller)
+    from sklearn_reinject import SyntheticDistiller
 
     X, y = make_blobs(n_samples=300, n_features=2, centers=3, random_state=0)
-    distiller = SyntheticDistiller(
-        SoftTargetClassifier().set_params(**routed),
-        ReinjectionSampler(DenoisingAutoencoder().set_params(**routed)),
-        SoftTargetClassifier().set_params(**routed), random_state=seed)
+    # The default components, each with the setting's routed parameters.
+    nested = {f"{component}__{key}": value
+              for component in ("teacher", "sampler__autoencoder", "student")
+              for key, value in routed.items()}
+    distiller = SyntheticDistiller(random_state=seed).set_params(**nested)
     start = time.perf_counter()
     distiller.fit(X, y)
     return time.perf_counter() - start

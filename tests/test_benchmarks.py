@@ -315,6 +315,17 @@ def test_multiscale_levels_code_path(mnist_available, tmp_path):
         assert np.isfinite(row["mmd2"]) and 0 <= row["label_entropy"] <= 1
 
 
+def test_distiller_student_setting_code_path(tmp_path):
+    bench = _load_script("distiller_student_setting")
+    report = bench.main(["--datasets", "iris", "--seeds", "0",
+                         "--out", str(tmp_path)])
+    assert set(report["results"]["iris"]) == set(bench.STUDENTS)
+    for entry in report["results"]["iris"].values():
+        assert len(entry["scores"]) == 3
+        assert all(0 <= s <= 1 for s in entry["scores"])
+    assert "iris" in (tmp_path / "students.md").read_text()
+
+
 def test_bench_contractive_code_path():
     bench = _load_script("bench_contractive")
     result = bench.main(["--repeats", "1", "--datasets", "iris"])

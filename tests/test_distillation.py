@@ -316,6 +316,9 @@ def test_default_components_take_nested_parameters(digits):
     assert distiller.sampler.lam == 0.2
     assert distiller.sampler.autoencoder.noise_std == 0.3
     assert distiller.student.max_epochs == 3
+    # The rest of the default student stays as the docstring says.
+    assert (distiller.student.batch_size, distiller.student.lr) == (512,
+                                                                    3e-3)
     assert distiller.teacher is None
     # An explicit component given in the same call wins over the default.
     noise = GaussianNoiseSampler()

@@ -89,6 +89,28 @@ def timed(fn, device, repeat=3):
     return best
 
 
+def alternating_medians(settings, run, repeats):
+    """Median seconds of each setting over alternating runs.
+
+    Each of ``repeats`` rounds runs every setting once, in order, so that
+    a drift in the machine's load reaches all settings alike.
+    ``run(value, rep)`` returns the seconds of one run of the setting
+    whose value is ``value``; ``settings`` maps names to values.
+    """
+    times = {name: [] for name in settings}
+    for rep in range(repeats):
+        for name, value in settings.items():
+            times[name].append(run(value, rep))
+    return {name: float(np.median(t)) for name, t in times.items()}
+
+
+def ratio_rows(label, medians, reference):
+    """Table rows ``[label, setting, seconds, ratio to reference]``."""
+    return [[label, name, f"{median:.3f}",
+             f"{median / medians[reference]:.2f}"]
+            for name, median in medians.items()]
+
+
 def markdown_table(rows, header):
     lines = ["| " + " | ".join(header) + " |",
              "| " + " | ".join("---" for _ in header) + " |"]

@@ -26,7 +26,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import markdown_table, versions  # noqa: E402
+from _common import (alternating_medians, markdown_table,  # noqa: E402
+                     ratio_rows, versions)
 
 from sklearn_reinject import ContractiveAutoencoder  # noqa: E402
 from sklearn_reinject.nn import jacobian_frobenius_sq  # noqa: E402
@@ -72,19 +73,16 @@ def main(argv=None):
         for name in args.datasets:
             X = load(name)
             ContractiveAutoencoder(random_state=0).fit(X)  # warm-up
-            times = {setting: [] for setting in SETTINGS}
-            for rep in range(args.repeats):
-                for setting, cls in SETTINGS.items():
-                    start = time.perf_counter()
-                    cls(random_state=rep).fit(X)
-                    times[setting].append(time.perf_counter() - start)
-            medians = {s: float(np.median(t)) for s, t in times.items()}
+
+            def run(cls, rep, X=X):
+                start = time.perf_counter()
+                cls(random_state=rep).fit(X)
+                return time.perf_counter() - start
+
+            medians = alternating_medians(SETTINGS, run, args.repeats)
             result["datasets"][name] = medians
-            default = medians["forward-carried (default)"]
-            for setting, median in medians.items():
-                rows.append([f"{name} ({X.shape[0]} x {X.shape[1]})",
-                             setting, f"{median:.3f}",
-                             f"{median / default:.2f}"])
+            rows += ratio_rows(f"{name} ({X.shape[0]} x {X.shape[1]})",
+                               medians, "forward-carried (default)")
     print(f"{result['versions']['threads']} threads; median seconds of "
           f"{args.repeats} alternating runs of ContractiveAutoencoder().fit\n")
     print(markdown_table(rows, ["data", "penalty", "seconds",

@@ -28,7 +28,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import markdown_table, versions  # noqa: E402
+from _common import (alternating_medians, markdown_table,  # noqa: E402
+                     ratio_rows, versions)
 
 from sklearn_reinject._skorch import RNG_STATE_KEY  # noqa: E402
 
@@ -89,15 +90,9 @@ def main(argv=None):
         warnings.simplefilter("ignore")
         for task, fn in TASKS.items():
             fn({}, 0)  # warm-up
-            times = {name: [] for name in SETTINGS}
-            for rep in range(args.repeats):
-                for name, routed in SETTINGS.items():
-                    times[name].append(fn(routed, rep))
-            medians = {name: float(np.median(t)) for name, t in times.items()}
+            medians = alternating_medians(SETTINGS, fn, args.repeats)
             result["tasks"][task] = medians
-            for name, median in medians.items():
-                rows.append([task, name, f"{median:.3f}",
-                             f"{median / medians['defaults']:.2f}"])
+            rows += ratio_rows(task, medians, "defaults")
     print(f"{result['versions']['threads']} threads; median seconds of "
           f"{args.repeats} alternating runs\n")
     print(markdown_table(rows, ["fit", "setting", "seconds",

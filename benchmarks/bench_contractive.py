@@ -1,4 +1,4 @@
-"""Seconds of ContractiveAutoencoder.fit: forward-carried against batched-backward Jacobian.
+"""Seconds of ContractiveAutoencoder.fit with each exact Jacobian penalty.
 
 ``ContractiveAutoencoder`` penalises ``||d r(x) / d x||_F**2``. Up to 32
 features it computes the penalty exactly. It now carries the Jacobian

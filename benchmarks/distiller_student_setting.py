@@ -20,7 +20,8 @@ Writes ``results.json`` and ``students.md`` to ``--out``. About 5 minutes
 on 2 CPU cores.
 
     python benchmarks/distiller_student_setting.py --out out/distiller_student
-    python benchmarks/distiller_student_setting.py --datasets iris wine --no-scaling --seeds 0 1 2 3 4 --out out/distiller_student_unscaled
+    python benchmarks/distiller_student_setting.py --datasets iris wine \
+        --no-scaling --seeds 0 1 2 3 4 --out out/distiller_student_unscaled
 """
 
 import argparse

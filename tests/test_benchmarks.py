@@ -326,6 +326,13 @@ def test_distiller_student_setting_code_path(tmp_path):
     assert "iris" in (tmp_path / "students.md").read_text()
 
 
+def test_bench_checks_code_path():
+    bench = _load_script("bench_checks")
+    result = bench.main(["--estimators", "GaussianNoiseSampler()"])
+    entry = result["estimators"]["GaussianNoiseSampler()"]
+    assert entry["failed"] == [] and entry["seconds"] > 0
+
+
 def test_bench_contractive_code_path():
     bench = _load_script("bench_contractive")
     result = bench.main(["--repeats", "1", "--datasets", "iris"])

@@ -315,6 +315,22 @@ def test_multiscale_levels_code_path(mnist_available, tmp_path):
         assert np.isfinite(row["mmd2"]) and 0 <= row["label_entropy"] <= 1
 
 
+def test_multiscale_denoiser_code_path(mnist_available, tmp_path):
+    bench = _load_script("multiscale_denoiser")
+    result = bench.main(["--epochs", "1", "--n-fit", "300", "--n-eval",
+                         "100", "--out", str(tmp_path)])
+    saved = json.loads((tmp_path / "results.json").read_text())
+    assert set(saved["networks"]) == {"previous", "current"}
+    for entry in result["networks"].values():
+        assert len(entry["mse_over_wiener"]) == 10
+        assert all(np.isfinite(entry["mse_over_wiener"]))
+        assert len(entry["walks"]) == len(bench.WALKS)
+        for walk in entry["walks"]:
+            assert np.isfinite(walk["mmd2"])
+            assert 0 <= walk["label_entropy"] <= 1
+    assert "current / Wiener" in (tmp_path / "denoiser.md").read_text()
+
+
 def test_distiller_student_setting_code_path(tmp_path):
     bench = _load_script("distiller_student_setting")
     report = bench.main(["--datasets", "iris", "--seeds", "0",

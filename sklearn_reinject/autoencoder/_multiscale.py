@@ -14,6 +14,9 @@ from ..utils._compat import Interval, StrOptions, _fit_context
 
 #: Rows used to measure the data's spread for ``sigma_max="auto"``.
 _SPREAD_ROWS = 1000
+#: Smallest per-feature std of the preconditioning, as a share of the
+#: data's root mean variance.
+_STD_FLOOR = 0.05
 
 
 class MultiScaleDenoisingAutoencoder(ReconstructTensorMixin, BaseTorchMLP):
@@ -33,9 +36,11 @@ class MultiScaleDenoisingAutoencoder(ReconstructTensorMixin, BaseTorchMLP):
 
     The network is an MLP with the preconditioning of Karras et al. (2022):
     ``r(x, sigma) = c_skip x + c_out F(c_in x, sigma)``, with coefficients
-    set by ``sigma`` and the data's std so that the network's input and
-    target have unit variance at every level; the level enters as a
-    learned bias of the first hidden layer. Denoised estimates
+    set by ``sigma`` and each feature's std so that the network's input
+    and target have unit variance at every level and in every feature;
+    the level enters as a learned bias of the first hidden layer, and
+    ``F`` has a linear path beside its hidden layers, which holds the best
+    linear denoiser of each level. Denoised estimates
     (``reconstruct``, ``estimate_score``, the sampler's steps) are clipped
     to the training data's per-feature range ``[data_min_, data_max_]``,
     where the exact denoiser, a posterior mean, always lies: without it,
@@ -112,7 +117,11 @@ class MultiScaleDenoisingAutoencoder(ReconstructTensorMixin, BaseTorchMLP):
     data_max_ : ndarray of shape (n_features,)
         Each feature's largest training value.
     sigma_data_ : float
-        Root mean of the features' variances, for the preconditioning.
+        Root mean of the features' variances.
+    data_std_ : ndarray of shape (n_features,)
+        Each feature's standard deviation, at least ``0.05 *
+        sigma_data_`` (a constant feature gets that floor): the
+        preconditioning's per-feature data std.
     data_mean_ : ndarray of shape (n_features,)
         Each feature's mean over the training data: the centre of the
         walks' starting distribution with ``init="prior"``.
@@ -204,7 +213,7 @@ class MultiScaleDenoisingAutoencoder(ReconstructTensorMixin, BaseTorchMLP):
     def _build_module(self, n_features):
         return NoiseConditionalDenoiser(n_features, self._hidden_layer_sizes,
                                         self.noise_levels_,
-                                        sigma_data=self.sigma_data_,
+                                        sigma_data=self.data_std_,
                                         activation=self.activation,
                                         data_range=(self.data_min_,
                                                     self.data_max_))
@@ -234,12 +243,15 @@ class MultiScaleDenoisingAutoencoder(ReconstructTensorMixin, BaseTorchMLP):
         self.data_min_ = X.min(axis=0)
         self.data_max_ = X.max(axis=0)
         self.data_mean_ = X.mean(axis=0, dtype=np.float64).astype(np.float32)
-        # The data's typical std sets the network's preconditioning; 1.0
-        # for constant data.
-        self.sigma_data_ = float(np.sqrt(np.mean(X.var(axis=0,
-                                                        dtype=np.float64))))
+        # Each feature's std sets the network's preconditioning, floored
+        # at a twentieth of the data's typical std (1.0 for constant data).
+        variances = X.var(axis=0, dtype=np.float64)
+        self.sigma_data_ = float(np.sqrt(np.mean(variances)))
         if not self.sigma_data_ > 0:
             self.sigma_data_ = 1.0
+        self.data_std_ = np.maximum(
+            np.sqrt(variances), _STD_FLOOR * self.sigma_data_).astype(
+                np.float32)
         return self._train(X)
 
     def _level_index(self, noise_level):

@@ -227,15 +227,23 @@ class NoiseConditionalDenoiser(nn.Module):
 
     ``denoise(x, i) = c_skip * x + c_out * F(c_in * x, i)``
 
-    with the preconditioning of Karras et al. (2022): ``c_in = 1 /
-    sqrt(sigma**2 + s**2)``, ``c_skip = s**2 / (sigma**2 + s**2)``, ``c_out =
-    sigma * s / sqrt(sigma**2 + s**2)`` for the data's std ``s``
-    (``sigma_data``), so that the network's input and training target have
-    unit variance at every level: at small noise it only corrects the
-    identity, at large noise it predicts the clean data. The score of the
-    data smoothed at ``sigma_i`` is ``(denoise(x, i) - x) / sigma_i**2``
-    (Vincent, 2011). The level enters as a learned bias of the first hidden
-    layer (a one-hot input to a bias-free linear map).
+    with the preconditioning of Karras et al. (2022), taken per feature:
+    ``c_in = 1 / sqrt(sigma**2 + s**2)``, ``c_skip = s**2 / (sigma**2 +
+    s**2)``, ``c_out = sigma * s / sqrt(sigma**2 + s**2)`` for each feature's
+    std ``s`` (``sigma_data``, one number or one per feature), so that the
+    network's input and training target have unit variance at every level
+    and in every feature: at small noise it only corrects the identity, at
+    large noise it predicts the clean data. One std for all features
+    would ask the network, on a feature that barely varies (an image's
+    border pixel), for a gain of ``s / sigma`` that changes with the level.
+    The score of the data smoothed at ``sigma_i`` is ``(denoise(x, i) - x) /
+    sigma_i**2`` (Vincent, 2011). The level enters as a learned bias of the
+    first hidden layer (a one-hot input to a bias-free linear map).
+
+    ``F`` is the MLP plus a linear map of its input (bias-free; of rank the
+    first hidden width when that is smaller than ``n_features``): the
+    best linear denoiser of each level, the Wiener filter, is then within
+    reach of the linear part, and the hidden layers learn what it misses.
 
     With ``data_range = (low, high)``, per-feature bounds of the training
     data, the denoised estimate is clipped to them. The exact denoiser, a
@@ -262,7 +270,8 @@ class NoiseConditionalDenoiser(nn.Module):
                 n_features) for b in data_range)
             self.register_buffer("data_low", low.clone())
             self.register_buffer("data_high", high.clone())
-        self.sigma_data = float(sigma_data)
+        self.register_buffer("sigma_data", torch.as_tensor(
+            sigma_data, dtype=torch.float32).expand(n_features).clone())
         self.first = nn.Linear(sizes[0], sizes[1], device="meta")
         self.condition = nn.Linear(len(self._levels), sizes[1], bias=False,
                                    device="meta")
@@ -270,16 +279,26 @@ class NoiseConditionalDenoiser(nn.Module):
         self.body = (_mlp(sizes[1:], activation, activation)
                      if len(sizes) > 2 else nn.Sequential())
         self.out = nn.Linear(sizes[-1], n_features, device="meta")
+        rank = min(n_features, sizes[1])
+        self.linear = (
+            nn.Linear(n_features, n_features, bias=False, device="meta")
+            if rank == n_features else nn.Sequential(
+                nn.Linear(n_features, rank, bias=False, device="meta"),
+                nn.Linear(rank, n_features, bias=False, device="meta")))
 
     def _coefficients(self, sigma):
-        """``c_in, c_skip, c_out`` for a tensor or float ``sigma``."""
-        s2 = self.sigma_data ** 2
-        total = (sigma ** 2 + s2) ** 0.5
-        return 1.0 / total, s2 / total ** 2, sigma * self.sigma_data / total
+        """``c_in, c_skip, c_out`` per feature, for a tensor or float sigma.
+
+        A float gives vectors of ``n_features``; a column of one ``sigma``
+        per row gives ``(n_rows, n_features)`` arrays.
+        """
+        s = self.sigma_data
+        total = torch.sqrt(sigma ** 2 + s ** 2)
+        return 1.0 / total, s ** 2 / total ** 2, sigma * s / total
 
     def _network(self, x, level_onehot):
         h = self.activation(self.first(x) + self.condition(level_onehot))
-        return self.out(self.body(h))
+        return self.out(self.body(h)) + self.linear(x)
 
     def denoise(self, x, level):
         """Denoised estimate of ``x`` at level index ``level`` (an int)."""

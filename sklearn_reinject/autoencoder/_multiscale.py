@@ -39,8 +39,9 @@ class MultiScaleDenoisingAutoencoder(ReconstructTensorMixin, BaseTorchMLP):
     set by ``sigma`` and each feature's std so that the network's input
     and target have unit variance at every level and in every feature;
     the level enters as a learned bias of the first hidden layer, and
-    ``F`` has a linear path beside its hidden layers, which holds the best
-    linear denoiser of each level. Denoised estimates
+    ``F`` has a linear path beside its hidden layers, one linear map shared
+    by the levels, which carries much of the linear part of each level's
+    denoiser (the Wiener filter). Denoised estimates
     (``reconstruct``, ``estimate_score``, the sampler's steps) are clipped
     to the training data's per-feature range ``[data_min_, data_max_]``,
     where the exact denoiser, a posterior mean, always lies: without it,

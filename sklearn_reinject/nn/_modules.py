@@ -240,10 +240,11 @@ class NoiseConditionalDenoiser(nn.Module):
     sigma_i**2`` (Vincent, 2011). The level enters as a learned bias of the
     first hidden layer (a one-hot input to a bias-free linear map).
 
-    ``F`` is the MLP plus a linear map of its input (bias-free; of rank the
-    first hidden width when that is smaller than ``n_features``): the
-    best linear denoiser of each level, the Wiener filter, is then within
-    reach of the linear part, and the hidden layers learn what it misses.
+    ``F`` is the MLP plus a linear map of its input, shared by the levels
+    (bias-free; of rank the first hidden width when that is smaller than
+    ``n_features``): it carries much of the linear part of each level's
+    denoiser (the Wiener filter, the best linear one) between the
+    per-level coefficients, and the hidden layers learn what it misses.
 
     With ``data_range = (low, high)``, per-feature bounds of the training
     data, the denoised estimate is clipped to them. The exact denoiser, a

@@ -1,6 +1,7 @@
 """Helpers shared by the benchmark scripts."""
 
 import functools
+import json
 import math
 import platform
 import time
@@ -109,6 +110,17 @@ def ratio_rows(label, medians, reference):
     return [[label, name, f"{median:.3f}",
              f"{median / medians[reference]:.2f}"]
             for name, median in medians.items()]
+
+
+def write_report(out, report, files=None):
+    """Write ``report`` to ``out/results.json`` and each ``{name: text}``.
+
+    ``out`` (a ``pathlib.Path``) is created when missing.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(report, indent=2))
+    for name, text in (files or {}).items():
+        (out / name).write_text(text)
 
 
 def markdown_table(rows, header):

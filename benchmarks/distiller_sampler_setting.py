@@ -27,7 +27,6 @@ python benchmarks/distiller_sampler_setting.py --candidates balance --out out/di
 """
 
 import argparse
-import json
 import sys
 import time
 import warnings
@@ -36,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import make_log, versions  # noqa: E402
+from _common import make_log, versions, write_report  # noqa: E402
 
 #: Sampler parameters of each compared setting, the default first.
 SETTINGS = {
@@ -145,10 +144,8 @@ def main(argv=None):
     p.add_argument("--out", type=Path, default=Path("out/distiller_setting"))
     args = p.parse_args(argv)
     report = run(args)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "results.json").write_text(json.dumps(report, indent=2))
     table = table_markdown(report)
-    (args.out / "setting.md").write_text(table)
+    write_report(args.out, report, {"setting.md": table})
     print(table)
     return report
 

@@ -25,7 +25,6 @@ on 2 CPU cores.
 """
 
 import argparse
-import json
 import sys
 import time
 import warnings
@@ -34,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import make_log, versions  # noqa: E402
+from _common import make_log, versions, write_report  # noqa: E402
 
 #: Student parameters of each compared setting.
 STUDENTS = {
@@ -152,10 +151,8 @@ def main(argv=None):
     p.add_argument("--out", type=Path, default=Path("out/distiller_student"))
     args = p.parse_args(argv)
     report = run(args)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "results.json").write_text(json.dumps(report, indent=2))
     table = table_markdown(report)
-    (args.out / "students.md").write_text(table)
+    write_report(args.out, report, {"students.md": table})
     print(table)
     return report
 

@@ -29,7 +29,6 @@ on 2 CPU cores.
 """
 
 import argparse
-import json
 import sys
 import time
 import warnings
@@ -38,8 +37,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import make_log, markdown_table, versions  # noqa: E402
-from multiscale_levels import label_entropy  # noqa: E402
+from _common import (make_log, markdown_table, versions,  # noqa: E402
+                     write_report)
+from multiscale_levels import add_split_arguments, label_entropy  # noqa: E402
 
 from sklearn_reinject import MultiScaleDenoisingAutoencoder  # noqa: E402
 
@@ -89,14 +89,7 @@ def wiener_ratios(ae, X_fit, X_val, seed):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--epochs", type=int, default=20)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--data-home", default=None)
-    p.add_argument("--n-fit", type=int, default=40_000)
-    p.add_argument("--n-eval", type=int, default=2000,
-                   help="calibration rows, samples and validation rows")
-    p.add_argument("--out", type=Path,
-                   default=Path("out/multiscale_denoiser"))
+    add_split_arguments(p, "out/multiscale_denoiser")
     args = p.parse_args(argv)
 
     from sklearn.frozen import FrozenEstimator
@@ -167,9 +160,7 @@ def main(argv=None):
                  "network", "lam (chosen)", "step_fraction", "MMD²",
                  "label entropy", "digit shares 0-9 (%)"]))
     print(table)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "results.json").write_text(json.dumps(result, indent=2))
-    (args.out / "denoiser.md").write_text(table + "\n")
+    write_report(args.out, result, {"denoiser.md": table + "\n"})
     return result
 
 

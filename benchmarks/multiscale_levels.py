@@ -24,7 +24,6 @@ Writes ``results.json`` to ``--out``. About 13 minutes on 2 CPU cores.
 """
 
 import argparse
-import json
 import sys
 import time
 import warnings
@@ -33,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import make_log, versions  # noqa: E402
+from _common import make_log, versions, write_report  # noqa: E402
 
 #: (n_steps, burn_in, step_fraction) of the walks tried on every ladder.
 WALKS = [(10, 2, 1.0), (10, 9, 1.0), (10, 9, 0.05)]
@@ -47,16 +46,21 @@ def label_entropy(clf, samples):
     return float(-(shares * np.log(shares)).sum() / np.log(10))
 
 
+def add_split_arguments(parser, out):
+    """Options of the scripts trained on a split of MNIST's training set."""
+    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--data-home", default=None)
+    parser.add_argument("--n-fit", type=int, default=40_000)
+    parser.add_argument("--n-eval", type=int, default=2000,
+                        help="calibration rows, samples and validation rows")
+    parser.add_argument("--out", type=Path, default=Path(out))
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--levels", type=int, nargs="+", default=[10, 50])
-    p.add_argument("--epochs", type=int, default=20)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--data-home", default=None)
-    p.add_argument("--n-fit", type=int, default=40_000)
-    p.add_argument("--n-eval", type=int, default=2000,
-                   help="calibration rows, samples and validation rows")
-    p.add_argument("--out", type=Path, default=Path("out/multiscale_levels"))
+    add_split_arguments(p, "out/multiscale_levels")
     args = p.parse_args(argv)
 
     from sklearn.frozen import FrozenEstimator
@@ -114,8 +118,7 @@ def main(argv=None):
                 log(f"  {row}")
             result["ladders"][str(n_levels)] = {"fit_seconds": fit_s,
                                                 "walks": rows}
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "results.json").write_text(json.dumps(result, indent=2))
+    write_report(args.out, result)
     return result
 
 

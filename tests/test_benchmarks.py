@@ -315,6 +315,21 @@ def test_multiscale_levels_code_path(mnist_available, tmp_path):
         assert np.isfinite(row["mmd2"]) and 0 <= row["label_entropy"] <= 1
 
 
+def test_multiscale_levels_extent_sets_the_top_level(mnist_available,
+                                                    tmp_path):
+    from sklearn.metrics.pairwise import euclidean_distances
+
+    bench = _load_script("multiscale_levels")
+    result = bench.main(["--levels", "3", "--sigma-max", "extent",
+                         "--epochs", "1", "--n-fit", "300", "--n-eval",
+                         "100", "--out", str(tmp_path)])
+    X = load_mnist(subset="train", return_X_y=True)[0][:300]
+    # Fewer than 1,000 rows: the largest distance over all of them.
+    assert result["sigma_max"] == pytest.approx(
+        euclidean_distances(X).max(), rel=1e-5)
+    assert result["sigma_max"] > 1.0
+
+
 def test_multiscale_denoiser_code_path(mnist_available, tmp_path):
     bench = _load_script("multiscale_denoiser")
     result = bench.main(["--epochs", "1", "--n-fit", "300", "--n-eval",

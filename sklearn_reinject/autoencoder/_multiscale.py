@@ -62,7 +62,7 @@ class MultiScaleDenoisingAutoencoder(ReconstructTensorMixin, BaseTorchMLP):
         as far as the data's own extent. Song and Ermon (2020) set it to
         that distance itself; on MNIST, doing so with 17 levels and
         ``step_fraction=0.05`` sampled closer to held-out images than the
-        default (benchmarks page, one seed on a validation split).
+        default (benchmarks page, two seeds on a validation split).
     sigma_min : float, default=0.01
         Smallest noise std: the level of the final denoising step.
     max_epochs : int or "auto", default="auto"

@@ -447,6 +447,12 @@ class BaseTorchMLP(DeviceModuleMixin, SkorchRoutingMixin, BaseEstimator):
             defaults["callbacks__print_log"] = None
         elif routed.get("callbacks__print_log", "kept") is not None:
             defaults["callbacks__print_log__keys_ignored"] = [RNG_STATE_KEY]
+        if not any(key.startswith("callbacks__valid_loss") for key in routed):
+            # The nets train without a validation split, so skorch's
+            # valid_loss scoring never has a score to record; looking for
+            # one in the history at every epoch costs a tenth of a small
+            # table's fit (benchmarks/bench_small_fits.py).
+            defaults["callbacks__valid_loss"] = None
         return {**defaults, **routed}
 
     def _skorch_callbacks(self):

@@ -163,3 +163,20 @@ def test_a_silent_fit_runs_without_skorchs_print_log(data, capsys):
     routed = _fit(clone(silent).set_params(
         callbacks__print_log__floatfmt=".2f"), data)
     assert "print_log" in names(routed)
+
+
+def test_no_valid_loss_scoring_without_a_validation_split(data):
+    # The nets have no validation split: skorch's valid_loss scoring would
+    # search the history for a score at every epoch and never find one.
+    def names(est):
+        return [name for name, _ in est._net.callbacks_]
+
+    est = _fit(LossyAutoencoder(hidden_layer_sizes=(4,), max_epochs=2,
+                                device="cpu"), data)
+    assert "valid_loss" not in names(est)
+    assert "train_loss" in names(est) and len(est.loss_curve_) == 2
+    assert "valid_loss" not in est.history_[-1]
+    # A routed valid_loss parameter keeps skorch's callback.
+    kept = _fit(clone(est).set_params(
+        callbacks__valid_loss__lower_is_better=True), data)
+    assert "valid_loss" in names(kept)

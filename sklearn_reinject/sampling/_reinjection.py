@@ -215,7 +215,7 @@ class ReinjectionSampler(BaseSampler):
         a hotter chain than the distances would choose (MNIST students on
         the benchmarks page: deep AE at ``lam=0.1`` 0.939 to 0.969; at
         ``lam=0.4`` it trained the best synthetic students of Table I,
-        0.9765 against 0.9708 for the states at ``lam=0.1``, and of the
+        0.9796 against 0.9768 for the states at ``lam=0.1``, and of the
         generator comparison from a VAE's prior, 0.9743, level with the
         VAE's ancestral samples; at the VAE's calibrated ``lam=0.025``
         it made no difference, 0.970 to 0.971). With a

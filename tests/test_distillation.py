@@ -42,6 +42,20 @@ def test_soft_target_classifier_learns_labels(digits, teacher):
     assert teacher.score(X_test, y_test) > 0.93
 
 
+def test_a_rows_probabilities_do_not_depend_on_its_batch(digits, teacher):
+    # Matrix kernels chosen by the number of rows (oneDNN on Intel CPUs
+    # with AMX) rounded a row's probabilities differently alone and in a
+    # batch; predict_proba evaluates fixed-shape blocks instead.
+    X = digits[1][:300]
+    full = teacher.predict_proba(X)
+    for size in (1, 5, 7, 64, 299):
+        parts = np.concatenate([teacher.predict_proba(X[i:i + size])
+                                for i in range(0, len(X), size)])
+        np.testing.assert_array_equal(parts, full)
+    np.testing.assert_array_equal(teacher.predict_log_proba(X[:5]),
+                                  teacher.predict_log_proba(X)[:5])
+
+
 def test_soft_targets_are_learned(digits, teacher):
     X_train = digits[0]
     P = teacher.predict_proba(X_train)

@@ -14,7 +14,7 @@ from ..nn import ACTIVATIONS, MLPAutoencoder, ReconstructionLoss
 from ..nn import batch_jacobian, reconstruction_loss
 from ..utils._batching import batched_apply, to_tensor
 from ..utils._compat import StrOptions, _fit_context, _get_output_config
-from ..utils._constants import DEFAULT_LAM
+from ..utils._constants import BLOCK_ROWS, DEFAULT_LAM
 
 
 
@@ -78,11 +78,6 @@ class ReconstructTensorMixin:
             ``module_.reconstruct(x)``.
         """
         return self.module_.reconstruct(x)
-
-
-#: Rows of the fixed-shape blocks that :meth:`BaseAutoencoder.score_samples`
-#: evaluates.
-SCORE_BLOCK_ROWS = 256
 
 
 class BaseAutoencoder(ReconstructTensorMixin, ClassNamePrefixFeaturesOutMixin,
@@ -256,7 +251,7 @@ class BaseAutoencoder(ReconstructTensorMixin, ClassNamePrefixFeaturesOutMixin,
 
         # Fixed-shape blocks: a row scores the same alone or in a batch.
         return -batched_apply(per_sample, X, self.device_,
-                              batch_size=SCORE_BLOCK_ROWS,
+                              batch_size=BLOCK_ROWS,
                               out_dtype=np.float64, pad=True).ravel()
 
     def _per_sample_loss(self, xb):

@@ -10,7 +10,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._base import BaseTorchMLP
 from ..nn import MLPClassifierModule, SoftCrossEntropy
+from ..utils._batching import batched_apply
 from ..utils._compat import Interval, _fit_context
+from ..utils._constants import BLOCK_ROWS
 
 
 class SoftTargetClassifier(ClassifierMixin, BaseTorchMLP):
@@ -254,7 +256,11 @@ class SoftTargetClassifier(ClassifierMixin, BaseTorchMLP):
     def _logits(self, X):
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float32, reset=False)
-        return self._apply(self.module_, X)
+        # Fixed-shape blocks: a row's probabilities are the same alone or
+        # in a batch (on CPUs whose matrix kernels depend on the number of
+        # rows, such as Intel's with AMX, they differed at float32 rounding).
+        return batched_apply(self.module_, X, self.device_,
+                             batch_size=BLOCK_ROWS, pad=True)
 
     def predict_proba(self, X):
         """Class probabilities.

@@ -7,6 +7,12 @@ DEFAULT_LAM = 0.1
 #: Rows generated or labelled per block where a whole request would not
 #: fit in memory at once (ancestral samples, Gaussian noise, teacher labels).
 CHUNK_ROWS = 65_536
+#: Rows of the fixed-shape blocks in which per-row outputs (reconstruction
+#: scores, class probabilities) are computed: every block is padded to this
+#: many rows, so that the matrix products have one shape and a row's result
+#: does not depend on the rows it was computed with (BLAS and oneDNN pick
+#: kernels by shape, and they round differently).
+BLOCK_ROWS = 256
 #: Samples drawn at ``fit`` to measure the per-feature mean and spread of
 #: a :class:`~sklearn_reinject.ReinjectionSampler`'s output
 #: (``match_moments``).

@@ -450,7 +450,7 @@ class BaseTorchMLP(DeviceModuleMixin, SkorchRoutingMixin, BaseEstimator):
         if not any(key.startswith("callbacks__valid_loss") for key in routed):
             # The nets train without a validation split, so skorch's
             # valid_loss scoring never has a score to record; looking for
-            # one in the history at every epoch costs a tenth of a small
+            # one in the history at every epoch costs 1 to 6% of a small
             # table's fit (benchmarks/bench_small_fits.py).
             defaults["callbacks__valid_loss"] = None
         return {**defaults, **routed}

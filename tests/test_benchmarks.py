@@ -110,12 +110,14 @@ def test_reproduce_table1_epoch_overrides():
     assert longer == {**quick, "deep_ae": 20, "deep_dae": 20,
                       "student_epochs": 30}
     assert quick["deep_ae"] == quick["deep_dae"] == 5
-    # The quick profile keeps the paper's student budget and trains every
-    # network before the students less than the full profile does.
+    # The quick profile keeps the paper's teacher and student budgets and
+    # trains every autoencoder less than the full profile does.
     full = bench.settings_from(bench.parse_args(["--profile", "full"]))
     full = full["epochs"]
     assert quick["student_epochs"] == full["student_epochs"] == 50
-    assert all(quick[k] < full[k] for k in full if k != "student_epochs")
+    assert quick["teacher"] == full["teacher"] == 20
+    assert all(quick[k] < full[k] for k in full
+               if k not in ("student_epochs", "teacher"))
 
 
 def test_reproduce_table1_help(capsys):

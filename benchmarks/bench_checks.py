@@ -18,29 +18,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import markdown_table, versions  # noqa: E402
 
-
-def default_estimators():
-    from sklearn_reinject import (ContractiveAutoencoder,
-                                  DenoisingAutoencoder, GaussianNoiseSampler,
-                                  LossyAutoencoder,
-                                  MultiScaleDenoisingAutoencoder,
-                                  PseudoRehearsalClassifier,
-                                  ReinjectionSampler, SoftTargetClassifier,
-                                  SyntheticDistiller, VariationalAutoencoder)
-
-    return {
-        "SyntheticDistiller()": SyntheticDistiller,
-        "ContractiveAutoencoder()": ContractiveAutoencoder,
-        "PseudoRehearsalClassifier()": PseudoRehearsalClassifier,
-        "VariationalAutoencoder()": VariationalAutoencoder,
-        "LossyAutoencoder()": LossyAutoencoder,
-        "ReinjectionSampler(DenoisingAutoencoder())":
-            lambda: ReinjectionSampler(DenoisingAutoencoder()),
-        "DenoisingAutoencoder()": DenoisingAutoencoder,
-        "SoftTargetClassifier()": SoftTargetClassifier,
-        "MultiScaleDenoisingAutoencoder()": MultiScaleDenoisingAutoencoder,
-        "GaussianNoiseSampler()": GaussianNoiseSampler,
-    }
+# The test suite's list of default estimators, so that the two agree.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests._estimators import default_estimators  # noqa: E402
 
 
 def main(argv=None):

@@ -52,3 +52,27 @@ def all_estimators():
                                  **{**FAST, "max_epochs": 30}),
             random_state=0),
     ]
+
+
+def default_estimators():
+    """Public estimators as a new user makes them: default parameters.
+
+    A dict from each estimator's name, as printed, to a function that makes
+    a fresh one. ``ReinjectionSampler`` needs an autoencoder: it gets the
+    README's ``DenoisingAutoencoder()``. ``tests/test_common.py`` runs
+    scikit-learn's checks on these and ``benchmarks/bench_checks.py`` times
+    them.
+    """
+    return {
+        "LossyAutoencoder()": LossyAutoencoder,
+        "DenoisingAutoencoder()": DenoisingAutoencoder,
+        "ContractiveAutoencoder()": ContractiveAutoencoder,
+        "VariationalAutoencoder()": VariationalAutoencoder,
+        "MultiScaleDenoisingAutoencoder()": MultiScaleDenoisingAutoencoder,
+        "GaussianNoiseSampler()": GaussianNoiseSampler,
+        "SoftTargetClassifier()": SoftTargetClassifier,
+        "PseudoRehearsalClassifier()": PseudoRehearsalClassifier,
+        "SyntheticDistiller()": SyntheticDistiller,
+        "ReinjectionSampler(DenoisingAutoencoder())":
+            lambda: ReinjectionSampler(DenoisingAutoencoder()),
+    }

@@ -4,7 +4,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_reinject import SyntheticDistiller
 
-from ._estimators import all_estimators
+from ._estimators import all_estimators, default_estimators
 
 _DISTILLER_XFAIL = {
     "check_classifiers_train": (
@@ -25,34 +25,20 @@ def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 
 
-def default_estimators():
-    """Public estimators as a new user makes them: default parameters.
+def _default_instances():
+    """``default_estimators()``, made.
 
-    ``ReinjectionSampler`` needs an autoencoder: it gets the README's
-    ``DenoisingAutoencoder()``. ``SyntheticDistiller()`` passes every
-    check with its defaults, ``check_classifiers_train`` included, so it
-    has no expected failure here. These are the suite's slowest checks
-    (``SyntheticDistiller()`` 146 s, ``ContractiveAutoencoder()`` 89 s on
-    a slow 2-core machine), which the suite's one worker per core shares.
+    ``SyntheticDistiller()`` passes every check with its defaults,
+    ``check_classifiers_train`` included, so it has no expected failure
+    here. These are the suite's slowest checks (``SyntheticDistiller()``
+    146 s, ``ContractiveAutoencoder()`` 89 s on a slow 2-core machine),
+    which the suite's one worker per core shares.
     """
-    from sklearn_reinject import (ContractiveAutoencoder,
-                                  DenoisingAutoencoder, GaussianNoiseSampler,
-                                  LossyAutoencoder,
-                                  MultiScaleDenoisingAutoencoder,
-                                  PseudoRehearsalClassifier,
-                                  ReinjectionSampler, SoftTargetClassifier,
-                                  SyntheticDistiller, VariationalAutoencoder)
-
-    return [cls() for cls in (
-        LossyAutoencoder, DenoisingAutoencoder, ContractiveAutoencoder,
-        VariationalAutoencoder, MultiScaleDenoisingAutoencoder,
-        GaussianNoiseSampler, SoftTargetClassifier,
-        PseudoRehearsalClassifier, SyntheticDistiller)] + [
-        ReinjectionSampler(DenoisingAutoencoder())]
+    return [make() for make in default_estimators().values()]
 
 
 # The defaults once failed here: VariationalAutoencoder's loss="bce" refused
 # the checks' data, and score_samples of a row changed with its batch.
-@parametrize_with_checks(default_estimators())
+@parametrize_with_checks(_default_instances())
 def test_default_estimators_pass_the_checks(estimator, check):
     check(estimator)

@@ -216,6 +216,25 @@ def test_reconstruct_and_noise_level_errors(mixture_msdae):
         MultiScaleDenoisingAutoencoder(sigma_max=0.001, device="cpu").fit(X)
 
 
+def test_sigma_max_extent_is_the_largest_distance_between_rows():
+    from sklearn.metrics.pairwise import euclidean_distances
+
+    X = MIXTURE.sample(300, random_state=4).astype(np.float32)
+    kwargs = dict(hidden_layer_sizes=(4,), n_noise_levels=3, max_epochs=1,
+                  device="cpu", random_state=0)
+    extent = MultiScaleDenoisingAutoencoder(sigma_max="extent",
+                                            **kwargs).fit(X)
+    auto = MultiScaleDenoisingAutoencoder(**kwargs).fit(X)
+    largest = euclidean_distances(X.astype(np.float64)).max()
+    np.testing.assert_allclose(extent.noise_levels_[0], largest, rtol=1e-6)
+    # "auto" divides the same distance by sqrt(n_features).
+    np.testing.assert_allclose(auto.noise_levels_[0],
+                               largest / np.sqrt(2), rtol=1e-6)
+    np.testing.assert_allclose(extent.noise_levels_[-1], 0.01)
+    with pytest.raises(ValueError, match="'sigma_max'.*'extent'.*Got 'max'"):
+        MultiScaleDenoisingAutoencoder(sigma_max="max", device="cpu").fit(X)
+
+
 def test_schedule_errors(mixture_msdae):
     dae = DenoisingAutoencoder(hidden_layer_sizes=(4,), max_epochs=1,
                                device="cpu").fit(MIXTURE.sample(50))

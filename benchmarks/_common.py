@@ -112,13 +112,14 @@ def ratio_rows(label, medians, reference):
             for name, median in medians.items()]
 
 
-def write_report(out, report, files=None):
+def write_report(out, report, files=None, indent=2):
     """Write ``report`` to ``out/results.json`` and each ``{name: text}``.
 
-    ``out`` (a ``pathlib.Path``) is created when missing.
+    ``out`` (a ``pathlib.Path``) is created when missing; ``indent`` is
+    the JSON's.
     """
     out.mkdir(parents=True, exist_ok=True)
-    (out / "results.json").write_text(json.dumps(report, indent=2))
+    (out / "results.json").write_text(json.dumps(report, indent=indent))
     for name, text in (files or {}).items():
         (out / name).write_text(text)
 

@@ -37,7 +37,6 @@ generator; needs matplotlib).
 """
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -46,7 +45,8 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import cosine_lr, make_log, versions  # noqa: E402
+from _common import (cosine_lr, make_log, versions,  # noqa: E402
+                     write_report)
 from reproduce_table1 import AUTOENCODERS, make_autoencoder  # noqa: E402
 
 PROFILES = {
@@ -75,6 +75,7 @@ class EarlierRow:
 
     def __init__(self, name):
         self.name = name
+
 
 # (metric key, column title, higher is better)
 COLUMNS = [
@@ -566,9 +567,8 @@ def main(argv=None):
                         "(about 10 s per row)")
     args = p.parse_args(argv)
     report, grids = run(args)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "results.json").write_text(json.dumps(report, indent=2))
-    (args.out / "comparison.md").write_text(table_markdown(report))
+    write_report(args.out, report,
+                 {"comparison.md": table_markdown(report)})
     plot_grid(grids, args.out / "samples.png")
     print(table_markdown(report))
     return report

@@ -21,7 +21,6 @@ smoke`` is the test suite's quick pass over the code.
 """
 
 import argparse
-import json
 import sys
 import time
 import warnings
@@ -38,7 +37,8 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import make_log, markdown_table, versions  # noqa: E402
+from _common import (make_log, markdown_table, versions,  # noqa: E402
+                     write_report)
 
 from sklearn_reinject import (DenoisingAutoencoder,  # noqa: E402
                               ReinjectionSampler)
@@ -259,9 +259,8 @@ def main(argv=None):
               "versions": versions("cpu"), "command": " ".join(sys.argv),
               "wall_seconds": time.perf_counter() - start,
               "summary": summary, "verdicts": verdict, "runs": runs}
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "results.json").write_text(json.dumps(report, indent=1))
-    (args.out / "imbalanced.md").write_text(markdown(summary, verdict))
+    write_report(args.out, report,
+                 {"imbalanced.md": markdown(summary, verdict)}, indent=1)
     print(markdown(summary, verdict))
     return report
 

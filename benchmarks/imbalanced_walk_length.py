@@ -28,7 +28,6 @@ on 2 CPU cores; ``--profile smoke`` is the test suite's quick pass.
 """
 
 import argparse
-import json
 import sys
 import time
 import warnings
@@ -41,7 +40,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import make_log, versions  # noqa: E402
+from _common import make_log, versions, write_report  # noqa: E402
 from compare_imbalanced import CLASSIFIERS, PROBLEMS  # noqa: E402
 
 #: Walk lengths compared: (n_steps, burn_in).
@@ -161,11 +160,9 @@ def main(argv=None):
     p.add_argument("--out", type=Path, default=Path("out/walk_length"))
     args = p.parse_args(argv)
     report = run(args)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "results.json").write_text(json.dumps(report, indent=2))
     name = {"walks": "walk_length.md"}.get(args.compare,
                                            f"{args.compare}.md")
-    (args.out / name).write_text(table_markdown(report))
+    write_report(args.out, report, {name: table_markdown(report)})
     print(table_markdown(report))
     return report
 

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import make_log, versions  # noqa: E402
+from _common import make_log, versions, write_report  # noqa: E402
 
 PAPER = {
     "random generator": 0.925,
@@ -375,9 +375,7 @@ def main(argv=None):
         report = json.loads(args.from_json.read_text())
     else:
         report = run(args)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "results.json").write_text(json.dumps(report, indent=2))
-    (args.out / "table1.md").write_text(table_markdown(report))
+    write_report(args.out, report, {"table1.md": table_markdown(report)})
     plot_curves(report, args.out / "learning_curves.png")
     print(table_markdown(report))
     return report

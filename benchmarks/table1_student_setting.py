@@ -55,7 +55,6 @@ python benchmarks/table1_student_setting.py --candidates walks --seed 2 --out ou
 """
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -64,7 +63,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (cosine_lr, make_log, online_cosine_lr,  # noqa: E402
-                     versions)
+                     versions, write_report)
 from reproduce_table1 import (STUDENT_SAMPLING,  # noqa: E402
                               make_autoencoder, parse_args, settings_from,
                               train_student_online)
@@ -338,9 +337,7 @@ def main(argv=None):
                         "setting)")
     args = p.parse_args(argv)
     report = run(args)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "results.json").write_text(json.dumps(report, indent=2))
-    (args.out / "students.md").write_text(table_markdown(report))
+    write_report(args.out, report, {"students.md": table_markdown(report)})
     print(table_markdown(report))
     return report
 

@@ -46,7 +46,6 @@ to ``--out``.
 """
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -56,7 +55,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (cosine_lr, make_log, markdown_table,  # noqa: E402
-                     versions)
+                     versions, write_report)
 
 #: Rows in the order of the table: (name, VAE, sampler settings or None).
 ROWS = [
@@ -228,9 +227,7 @@ def main(argv=None):
                    help="synthetic samples per student")
     args = p.parse_args(argv)
     report = run(args)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "results.json").write_text(json.dumps(report, indent=2))
-    (args.out / "students.md").write_text(table_markdown(report))
+    write_report(args.out, report, {"students.md": table_markdown(report)})
     print(table_markdown(report))
     return report
 

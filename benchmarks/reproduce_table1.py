@@ -75,8 +75,8 @@ PROFILES = {
     "full": dict(teacher=20, deep_ae=200, shallow_ae=50, deep_dae=200,
                  shallow_dae=100, student_epochs=50),
     # The same shapes and protocol with fewer epochs: the paper's teacher
-    # and student budgets, the autoencoders trained far less. 23 minutes
-    # on 2 cores of an Intel Xeon, 25 on an AMD EPYC.
+    # and student budgets, the autoencoders trained far less. 21 to 23
+    # minutes on 2 cores of an Intel Xeon.
     "quick": dict(teacher=20, deep_ae=5, shallow_ae=25, deep_dae=5,
                   shallow_dae=25, student_epochs=50),
 }

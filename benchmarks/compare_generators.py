@@ -13,8 +13,12 @@ A reference row, not a generator, scores rows of the training images
 themselves: what real images that are not the held-out ones get on each
 metric, the floor of each distance.
 
-Rows marked ``lam=auto`` let the package choose ``lam`` from training
-data (a held-out 10% of the training images); the multi-scale row samples
+Every generator is fitted on the same training images, all but a slice
+of 2,000 that the package's ``lam="auto"`` holds out (its own split, drawn
+from the seed). Rows marked ``lam=auto`` choose ``lam`` on that slice,
+with an autoencoder of an earlier row that never saw it (one network
+trained once, not again on the same images); nothing else uses it. The
+multi-scale row samples
 a ``MultiScaleDenoisingAutoencoder`` by annealed reinjection. Each is scored against
 held-out test images with every metric of
 ``sklearn_reinject.metrics``, measured for memorisation against the
@@ -223,14 +227,12 @@ def build_generators(ep, device, seed, n_rows):
         hidden_layer_sizes=(32,), activation="tanh", loss="bce",
         contraction=0.05, max_epochs=ep["rcae"], batch_size=32,
         device=device, random_state=seed)
-    # lam calibrated by the package (lam="auto"): 10% of the training
-    # images are held out from the autoencoder's training and the lam whose
-    # samples come closest to them (MMD²) is kept. The autoencoders are
-    # trained afresh, on the other 90%. The sampler's seed fixes which
-    # images are held out.
+    # lam calibrated by the package (lam="auto"): the lam whose samples
+    # come closest (MMD²) to the held-out slice of the training images,
+    # which the autoencoders of the rows above were not trained on.
     for name in ("deep DAE", "shallow DAE"):
-        gens[f"reinjection, {name}, lam=auto"] = ReinjectionSampler(
-            autoencoder(name), lam="auto", random_state=seed)
+        gens[f"reinjection, {name}, lam=auto"] = (
+            f"reinjection, {name}", dict(lam="auto", random_state=seed))
     gens["reinjection, shallow RCAE"] = ReinjectionSampler(rcae, lam=0.1)
     # The DAE rows' samples mapped onto the training images' per-pixel
     # means and standard deviations (match_moments=True; "auto" leaves
@@ -256,8 +258,8 @@ def build_generators(ep, device, seed, n_rows):
     # there), never on the test images.
     gens["VAE + reinjection, lam=0.4, mean output"] = ("VAE ancestral", dict(
         lam=0.4, output="mean", **vae_chain))
-    gens["VAE + reinjection, lam=auto"] = ReinjectionSampler(
-        vae(), lam="auto", random_state=seed, **vae_chain)
+    gens["VAE + reinjection, lam=auto"] = ("VAE ancestral", dict(
+        lam="auto", random_state=seed, **vae_chain))
     # The same with the final denoising step: the kept states passed once
     # more through the VAE (its noise-free reconstruction r(x_t)), at the
     # lam calibrated on the chain's states, which does not depend on
@@ -294,7 +296,8 @@ def build_generators(ep, device, seed, n_rows):
     # Annealed reinjection: one denoiser over 10 noise levels (from the
     # data's extent down to 0.01), walks from N(data mean, sigma_1^2 I)
     # down the ladder, 10 steps per level, the last level's states passed
-    # through the smallest-noise denoiser; lam calibrated as above.
+    # through the smallest-noise denoiser; lam calibrated as above (the
+    # sampler fits on every training image and holds out the same slice).
     def annealed(**kwargs):
         return ReinjectionSampler(MultiScaleDenoisingAutoencoder(
             hidden_layer_sizes=(512, 512), n_noise_levels=10,
@@ -376,6 +379,10 @@ def run(args):
     X_train, y_train, X_test, y_test = load_mnist(args.data_home,
                                                   return_X_y=True)
     X_train, y_train = X_train[:args.n_train], y_train[:args.n_train]
+    # The images every generator is fitted on, and the slice that
+    # lam="auto" holds out from them: the split of a calibrating sampler
+    # seeded with args.seed.
+    X_gen, X_cal = calibration_split(X_train, False, args.seed)
     rng = np.random.RandomState(args.seed)
     eval_idx = rng.choice(len(X_test), min(ep["n_eval"], len(X_test)),
                           replace=False)
@@ -400,12 +407,12 @@ def run(args):
         hidden_layer_sizes=(500, 500), max_epochs=ep["student_epochs"],
         batch_size=400, device=device, random_state=args.seed)
 
-    gens = build_generators(ep, device, args.seed, len(X_train))
+    gens = build_generators(ep, device, args.seed, len(X_gen))
     results, grids = {}, {}
     code_model = None
     for name, gen in gens.items():
         t0 = time.perf_counter()
-        base, X_fit = None, X_train
+        base, X_fit = None, X_gen
         if isinstance(gen, tuple):
             # A sampler over an autoencoder trained for an earlier row,
             # with that row's sampler settings where it has a sampler and
@@ -422,13 +429,17 @@ def run(args):
             if kwargs.get("lam") == BASE_LAM:
                 kwargs["lam"] = trained.lam_
             elif kwargs.get("lam") == "auto":
-                # The earlier row's autoencoder never saw these rows: the
-                # held-out slice its own calibration used.
-                X_fit = calibration_split(X_train, False,
-                                          trained.random_state)[1]
+                # The earlier row's autoencoder never saw these rows.
+                X_fit = X_cal
             trained = getattr(trained, "autoencoder_", trained)
             gen = ReinjectionSampler(FrozenEstimator(trained), **kwargs)
             gens[name] = gen
+        elif getattr(gen, "lam", None) == "auto":
+            # It holds out X_cal itself and trains on X_gen.
+            if gen.random_state != args.seed:
+                raise ValueError(f"{name}: a sampler with lam='auto' must "
+                                 "be seeded with --seed to hold out X_cal.")
+            X_fit = X_train
         init_row = getattr(gen, "init", None)
         if isinstance(init_row, EarlierRow):
             gen.set_params(init=FrozenEstimator(gens[init_row.name]))
@@ -467,7 +478,8 @@ def run(args):
                 device=device, versions=versions(device), command=" ".join(
                     sys.argv), results=results, copy_radius=copy_radius,
                 teacher_accuracy=teacher_accuracy,
-                n_train=len(X_train), c2st_trees=args.c2st_trees,
+                n_train=len(X_train), n_fit=len(X_gen),
+                n_calibration=len(X_cal), c2st_trees=args.c2st_trees,
                 wall_seconds=time.perf_counter() - start), grids
 
 
@@ -497,9 +509,14 @@ def table_markdown(report):
         who = [n for n in generators if res[n][key] == best[key]]
         winners.append(f"- {title}: {', '.join(who)}")
     s = report["settings"]
+    # Reports written before every generator shared one split lack it.
+    fitted = (f"generators fitted on {report['n_fit']:,} training images, "
+              f"`lam=auto` calibrated on the other "
+              f"{report['n_calibration']:,}; ") if "n_fit" in report else ""
     lines += ["", f"Profile `{report['profile']}`, device "
               f"`{report['device']}`, seed {report['seed']}; metrics on "
-              f"{s['n_eval']} held-out test images; teacher test accuracy "
+              f"{s['n_eval']} held-out test images; {fitted}"
+              f"teacher test accuracy "
               f"{report.get('teacher_accuracy', float('nan')):.4f}; students "
               f"trained on "
               f"{s['budget']:,} synthetic samples ({s['student_epochs']} "

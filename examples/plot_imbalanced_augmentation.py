@@ -45,8 +45,8 @@ def cut(X, y, label, n_keep, seed):
 
 def problems(seed):
     X, y = load_breast_cancer(return_X_y=True)
-    yield "breast cancer, malignant cut", cut(X, y, 0, np.sum(y == 1) // 10,
-                                             seed)
+    yield "breast cancer, malignant cut", cut(
+        X, y, 0, np.sum(y == 1) // 10, seed)
     X, y = load_digits(return_X_y=True)
     X, y = cut(*cut(X, y, 3, 15, seed), 8, 15, seed + 1)
     yield "digits, 3s and 8s cut to 15", (X, y)

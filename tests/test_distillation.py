@@ -10,8 +10,8 @@ from sklearn.svm import LinearSVC
 from sklearn_reinject import (DenoisingAutoencoder, GaussianNoiseSampler,
                               ReinjectionSampler, SoftTargetClassifier,
                               SyntheticDistiller)
-from sklearn_reinject.distillation._distiller import (balanced_choice,
-                                                     tempered)
+from sklearn_reinject.distillation._distiller import (
+    balanced_choice, tempered)
 
 from ._estimators import small_autoencoder
 
@@ -421,8 +421,8 @@ def test_class_balance_evens_the_classes_and_helps_the_student(
     assert np.mean(scores["data"]) > np.mean(scores[None]) + 0.01
 
 
-def test_class_balance_uniform_and_parameters_are_validated(digits, teacher,
-                                                             dae):
+def test_class_balance_uniform_and_parameters_are_validated(
+        digits, teacher, dae):
     X_train, _, y_train, _ = digits
     distiller = SyntheticDistiller(
         FrozenEstimator(teacher), ReinjectionSampler(FrozenEstimator(dae)),

@@ -81,7 +81,7 @@ def test_float_sampling_strategy_needs_binary_targets(imbalanced):
     (1.5, "sampling_strategy"), ("majority", "sampling_strategy"),
     (lambda y: [0, 1], "must return a dict")])
 def test_sampling_strategy_errors_name_the_parameter(strategy, match,
-                                                      imbalanced):
+                                                     imbalanced):
     with pytest.raises(ValueError, match=match):
         GaussianNoiseSampler(sampling_strategy=strategy).fit_resample(
             *imbalanced)

@@ -35,8 +35,8 @@ def test_mmd_is_zero_in_expectation_for_equal_distributions():
 def test_median_heuristic_matches_direct_median():
     rng = np.random.RandomState(0)
     X = rng.randn(50, 4)
-    d = [np.linalg.norm(X[i] - X[j]) for i in range(50) for j in range(i + 1,
-                                                                      50)]
+    d = [np.linalg.norm(X[i] - X[j])
+         for i in range(50) for j in range(i + 1, 50)]
     assert median_heuristic(X) == pytest.approx(np.median(d), rel=1e-12)
 
 

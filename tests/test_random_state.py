@@ -122,7 +122,6 @@ def test_lam_auto_with_walks_from_the_data(data):
     assert sampler.sample(5).shape == (5, 5)
 
 
-
 def test_fit_resample_returns_the_containers_it_was_given(data):
     pd = pytest.importorskip("pandas")
     X, y = _imbalanced(data)

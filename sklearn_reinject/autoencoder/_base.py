@@ -17,7 +17,6 @@ from ..utils._compat import StrOptions, _fit_context, _get_output_config
 from ..utils._constants import BLOCK_ROWS, DEFAULT_LAM
 
 
-
 def sample_by_reinjection(autoencoder, n_samples, random_state, **params):
     """``autoencoder.sample``: reinjection with the matched ``lam``.
 

@@ -28,7 +28,8 @@ class MultiScaleDenoisingAutoencoder(ReconstructTensorMixin, BaseTorchMLP):
     ``(r(x) - x) / sigma**2`` (Alain & Bengio, 2014; Vincent, 2011). This
     estimator trains one network for a geometric ladder of noise levels
     ``sigma_1 > ... > sigma_L``, told which level it denoises, by denoising
-    score matching (Song & Ermon, 2019). Wrapped in :class:`~sklearn_reinject.ReinjectionSampler`, it is
+    score matching (Song & Ermon, 2019). Wrapped in
+    :class:`~sklearn_reinject.ReinjectionSampler`, it is
     sampled by *annealed* reinjection: ``n_steps`` reinjections at each
     level from the largest down, with a noise variance proportional to the
     level's, which is annealed Langevin dynamics; the last level's steps

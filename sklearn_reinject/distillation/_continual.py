@@ -329,8 +329,8 @@ class PseudoRehearsalClassifier(InnerClassifierMixin, MetaEstimatorMixin,
         X_mix, Y_mix = X_mix[order], Y_mix[order]
         soft = self._soft()
         target = Y_mix if soft else self.classes_[Y_mix.argmax(axis=1)]
-        self._log(f"task {self.n_tasks_ + 1}: training the classifier on {len(X)} new rows and "
-                  f"{len(X_old)} pseudo-items")
+        self._log(f"task {self.n_tasks_ + 1}: training the classifier on "
+                  f"{len(X)} new rows and {len(X_old)} pseudo-items")
         epochs = self._epochs(len(X_mix))
         classes = self.classes_ if first else None
         if hasattr(self.classifier_, "_partial_fit_epochs"):
@@ -347,7 +347,8 @@ class PseudoRehearsalClassifier(InnerClassifierMixin, MetaEstimatorMixin,
         """Fit this task's generator (or refresh the shared one)."""
         new = _set_device(_with_seed(clone(generator), gen_seed), self.device)
         if self.memory == "per_task" or not self.generators_:
-            self._log(f"task {self.n_tasks_ + 1}: fitting the generator on {len(X)} rows")
+            self._log(f"task {self.n_tasks_ + 1}: fitting the generator on "
+                      f"{len(X)} rows")
             self.generators_.append(new.fit(X))
             return
         # The shared memory rehearses itself: its own samples of the
@@ -365,8 +366,9 @@ class PseudoRehearsalClassifier(InnerClassifierMixin, MetaEstimatorMixin,
                      getattr(owner, "data_max_", None))
         if low is not None and high is not None:
             X_self = np.clip(X_self, low, high)
-        self._log(f"task {self.n_tasks_ + 1}: refitting the shared generator on {len(X)} rows and "
-                  f"{len(X_self)} of its own samples")
+        self._log(f"task {self.n_tasks_ + 1}: refitting the shared "
+                  f"generator on {len(X)} rows and {len(X_self)} of its "
+                  "own samples")
         self.generators_[0] = new.fit(np.concatenate([X, X_self]))
 
     def __sklearn_tags__(self):

@@ -19,7 +19,6 @@ from ._delegate import InnerClassifierMixin
 from ._student import SoftTargetClassifier
 
 
-
 def _with_seed(estimator, seed):
     """Give an unseeded clone a seed derived from the meta-estimator's."""
     params = estimator.get_params(deep=False)

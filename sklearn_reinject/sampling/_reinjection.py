@@ -477,7 +477,6 @@ class ReinjectionSampler(BaseSampler):
         self.random_state = random_state
         self.verbose = verbose
 
-
     # -- parameters --------------------------------------------------------
     def _check_params(self, X=None):
         """Validate the parameters; run by fit and by every sampling call.

@@ -13,8 +13,9 @@ def to_tensor(X, device=None, dtype=None):
     Read-only arrays are common inputs: a float32 DataFrame under pandas'
     copy-on-write (the default from pandas 3) converts to a read-only
     view, joblib memory-maps large arguments read-only for its workers,
-    and ``np.frombuffer`` and ``np.load(mmap_mode="r")`` return them. On the CPU the tensor shares the array's
-    memory without a copy; the package only ever reads it (batches are
+    and ``np.frombuffer`` and ``np.load(mmap_mode="r")`` return them. On
+    the CPU the tensor shares the array's memory without a copy; the
+    package only ever reads it (batches are
     indexed copies, in-place operations act on results), so PyTorch's
     warning that writing to such a tensor is undefined is silenced here
     instead of reaching the user.

@@ -79,4 +79,3 @@ def single_threaded_pool(n_workers):
     finally:
         torch.set_num_threads(n_threads)
     return pool
-

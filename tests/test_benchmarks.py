@@ -185,6 +185,15 @@ def test_compare_generators_code_path(mnist_available, tmp_path):
     assert set(saved["results"]) == set(report["results"])
     assert len(saved["results"]) == 30
     assert bench.REFERENCE in saved["results"]
+    # Every generator fits on one split; lam=auto rows calibrate the
+    # network of the row they name, so their fit time includes its.
+    assert saved["n_fit"] + saved["n_calibration"] == saved["n_train"] == 600
+    for row, base in [
+            ("reinjection, deep DAE, lam=auto", "reinjection, deep DAE"),
+            ("VAE + reinjection, lam=auto", "VAE ancestral")]:
+        assert "lam" in saved["results"][row]
+        assert (saved["results"][row]["fit_seconds"]
+                >= saved["results"][base]["fit_seconds"])
     for res in saved["results"].values():
         for key, _, _ in bench.COLUMNS:
             assert key in res
@@ -323,8 +332,8 @@ def test_multiscale_levels_code_path(mnist_available, tmp_path):
         assert np.isfinite(row["mmd2"]) and 0 <= row["label_entropy"] <= 1
 
 
-def test_multiscale_levels_extent_sets_the_top_level(mnist_available,
-                                                    tmp_path):
+def test_multiscale_levels_extent_sets_the_top_level(
+        mnist_available, tmp_path):
     from sklearn.metrics.pairwise import euclidean_distances
 
     bench = _load_script("multiscale_levels")

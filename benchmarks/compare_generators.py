@@ -294,10 +294,12 @@ def build_generators(ep, device, seed, n_rows):
          "matched"] = ("VAE samples + DAE reinjection, mean output, cosine lr",
                        dict(match_moments=True))
     # Annealed reinjection: one denoiser over 10 noise levels (from the
-    # data's extent down to 0.01), walks from N(data mean, sigma_1^2 I)
-    # down the ladder, 10 steps per level, the last level's states passed
-    # through the smallest-noise denoiser; lam calibrated as above (the
-    # sampler fits on every training image and holds out the same slice).
+    # data's extent per pixel, sigma_max="auto", down to 0.01), walks
+    # from N(data mean, sigma_1^2 I) down the ladder, 10 steps per level,
+    # the last level's states passed through the smallest-noise denoiser;
+    # lam calibrated as above (the sampler fits on every training image
+    # and holds out the same slice).
+
     def annealed(**kwargs):
         return ReinjectionSampler(MultiScaleDenoisingAutoencoder(
             hidden_layer_sizes=(512, 512), n_noise_levels=10,
@@ -464,6 +466,9 @@ def run(args):
         if hasattr(gen, "lam_grid_") or (
                 base is not None and hasattr(gens[base], "lam_grid_")):
             res["lam"] = gen.lam_
+        if base is not None:
+            # The row whose trained network this one samples.
+            res["network_of"] = base
         distiller = SyntheticDistiller(
             FrozenEstimator(teacher), FrozenEstimator(gen), clone(student),
             n_samples=ep["budget"], random_state=args.seed).fit(

@@ -192,6 +192,7 @@ def test_compare_generators_code_path(mnist_available, tmp_path):
             ("reinjection, deep DAE, lam=auto", "reinjection, deep DAE"),
             ("VAE + reinjection, lam=auto", "VAE ancestral")]:
         assert "lam" in saved["results"][row]
+        assert saved["results"][row]["network_of"] == base
         assert (saved["results"][row]["fit_seconds"]
                 >= saved["results"][base]["fit_seconds"])
     for res in saved["results"].values():

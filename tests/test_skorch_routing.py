@@ -180,3 +180,28 @@ def test_no_valid_loss_scoring_without_a_validation_split(data):
     kept = _fit(clone(est).set_params(
         callbacks__valid_loss__lower_is_better=True), data)
     assert "valid_loss" in names(kept)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_train_loss_is_the_batch_size_weighted_mean_of_the_batches(cls, data):
+    # The train_loss column is skorch's PassthroughScoring (averaged in
+    # Python for speed): the same name, routing and values as skorch's.
+    from skorch.callbacks import PassthroughScoring
+
+    est = _fit(cls(hidden_layer_sizes=(4,), max_epochs=3, batch_size=24,
+                   device="cpu", random_state=0)
+               .set_params(callbacks__train_loss__lower_is_better=False),
+               data)
+    callback = dict(est._net.callbacks_)["train_loss"]
+    assert isinstance(callback, PassthroughScoring)
+    assert callback.lower_is_better is False
+    for row in est.history_:
+        sizes = [b["train_batch_size"] for b in row["batches"]]
+        assert sizes == [24, 24, 16]
+        expected = np.average([b["train_loss"] for b in row["batches"]],
+                              weights=sizes)
+        assert row["train_loss"] == pytest.approx(expected, rel=1e-12)
+    # lower_is_better=False marks the highest loss so far as the best.
+    best = [row["train_loss_best"] for row in est.history_]
+    curve = est.loss_curve_
+    assert best == [curve[i] == max(curve[:i + 1]) for i in range(3)]

@@ -23,7 +23,8 @@ per data set on 2 CPU cores with the defaults.
 Examples
 --------
 python benchmarks/distiller_sampler_setting.py --out out/distiller_setting
-python benchmarks/distiller_sampler_setting.py --candidates balance --out out/distiller_balance
+python benchmarks/distiller_sampler_setting.py --candidates balance \
+    --out out/distiller_balance
 """
 
 import argparse

@@ -44,6 +44,7 @@ WALKS = [(10, 2, 1.0), (10, 9, 1.0), (10, 9, 0.05)]
 #: same or fewer network evaluations per walk than 10 levels of 10 steps).
 SHORT_WALKS = [(3, 2, 1.0), (3, 2, 0.2), (5, 4, 0.2), (5, 4, 0.05)]
 
+
 def label_entropy(clf, samples):
     shares = np.bincount(clf.predict(samples), minlength=10) / len(samples)
     shares = shares[shares > 0]
@@ -103,8 +104,9 @@ def main(argv=None):
         # as the estimator's "auto" draws them (all rows when fewer).
         rows = X_fit
         if len(X_fit) > 1000:
-            rows = X_fit[np.random.RandomState(0).choice(len(X_fit), 1000,
-                                                          replace=False)]
+            pick = np.random.RandomState(0).choice(len(X_fit), 1000,
+                                                   replace=False)
+            rows = X_fit[pick]
         sigma_max = float(euclidean_distances(rows).max())
         log(f"sigma_max: {sigma_max:.3f}")
     result["sigma_max"] = sigma_max

@@ -221,6 +221,7 @@ def run(args):
     log(f"teacher: test accuracy {teacher_acc:.4f}")
 
     generators = {}
+
     def autoencoder(name, seed):
         return make_autoencoder(name, ep[AUTOENCODERS[name][3]], device,
                                 seed, batch_size=settings["ae_batch_size"],
@@ -242,7 +243,8 @@ def run(args):
     # its training, the lam whose samples come closest to them kept).
     t0 = time.perf_counter()
     calibrated = ReinjectionSampler(
-        autoencoder("deep AE", seeds["deep AE"]), lam="auto", n_steps=settings["n_steps"],
+        autoencoder("deep AE", seeds["deep AE"]), lam="auto",
+        n_steps=settings["n_steps"],
         burn_in=settings["burn_in"], random_state=seeds["deep AE"]).fit(
         X_train)
     results[CALIBRATED] = dict(fit_seconds=time.perf_counter() - t0,

@@ -48,10 +48,14 @@ on 2 CPU cores (15 with ``--candidates schedules``).
 Examples
 --------
 python benchmarks/table1_student_setting.py --out out/table1_setting
-python benchmarks/table1_student_setting.py --candidates schedules --out out/table1_schedules
-python benchmarks/table1_student_setting.py --candidates balance --seed 1 --out out/table1_balance_1
-python benchmarks/table1_student_setting.py --candidates temperature --seed 1 --out out/table1_temperature_1
-python benchmarks/table1_student_setting.py --candidates walks --seed 2 --out out/table1_walks_2
+python benchmarks/table1_student_setting.py --candidates schedules \
+    --out out/table1_schedules
+python benchmarks/table1_student_setting.py --candidates balance --seed 1 \
+    --out out/table1_balance_1
+python benchmarks/table1_student_setting.py --candidates temperature --seed 1 \
+    --out out/table1_temperature_1
+python benchmarks/table1_student_setting.py --candidates walks --seed 2 \
+    --out out/table1_walks_2
 """
 
 import argparse
@@ -249,7 +253,8 @@ def schedule_candidates(X_fit, paper_ae, settings, seeds, device, walks):
     """The student setting with learning rates decayed to zero.
 
     Each candidate is ``dict(sampler=..., callbacks=...)`` (the student's
-    callbacks); a ``None`` sampler streams the fitting images themselves (the upper bound). The deep AE
+    callbacks); a ``None`` sampler streams the fitting images themselves
+    (the upper bound). The deep AE
     is retrained with a cosine rate over its batches (the same schedule
     that removes the refining autoencoder's per-pixel offset in
     ``compare_generators.py``); the student's rate follows a cosine over

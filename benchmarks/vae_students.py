@@ -38,9 +38,8 @@ mean entropy of the teacher's probabilities (base 10, so 1 is uniform) and
 the share of samples whose top class has probability below 0.9. Each
 generator's 2,000 samples are also told apart from the 2,000 validation
 images by ``classifier_two_sample_auc`` (logistic regression, 5 folds; 0.5
-is indistinguishable). Torch
-runs on one thread, so results repeat exactly on one machine. Writes ``results.json`` and ``students.md``
-to ``--out``.
+is indistinguishable). Torch runs on one thread, so results repeat exactly
+on one machine. Writes ``results.json`` and ``students.md`` to ``--out``.
 
     python benchmarks/vae_students.py --seeds 0 1 2 --out out/vae_students
 """

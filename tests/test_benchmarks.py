@@ -172,6 +172,29 @@ def test_mnist_matches_published_statistics(mnist_available):
         980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 
 
+@pytest.mark.filterwarnings("ignore::sklearn_reinject.SamplingWarning")
+def test_compare_generators_reads_fashion_mnist(tmp_path):
+    from sklearn_reinject.datasets import load_fashion_mnist
+
+    try:
+        X_fashion = load_fashion_mnist(subset="train", return_X_y=True)[0]
+    except DatasetFileError as exc:
+        pytest.skip(f"Fashion-MNIST files not found: {exc}")
+    bench = _load_script("compare_generators")
+    out = tmp_path / "fashion"
+    report = bench.main(["--dataset", "fashion-mnist", "--device", "cpu",
+                         "--epoch-cap", "1", "--budget", "200",
+                         "--n-eval", "100", "--n-train", "400",
+                         "--out", str(out)])
+    assert report["dataset"] == "fashion-mnist"
+    assert (out / "comparison.md").read_text().count(
+        "fashion-mnist, profile `quick`") == 1
+    # The images read are Fashion-MNIST's first training images.
+    assert report["train_pixel_mean"] == pytest.approx(
+        float(X_fashion[:400].mean()), rel=1e-6)
+    assert len(report["results"]) == 30
+
+
 # Large lam (or 1-epoch autoencoders) on purpose: the warning is expected.
 @pytest.mark.filterwarnings("ignore::sklearn_reinject.SamplingWarning")
 def test_compare_generators_code_path(mnist_available, tmp_path):

@@ -360,13 +360,25 @@ def evaluate(samples, X_eval, teacher, code_model, seed, trees=False):
     return out
 
 
+def load_images(args):
+    """``X_train, y_train, X_test, y_test`` of ``--dataset``.
+
+    The first ``--n-train`` training images (all when it is None).
+    """
+    from sklearn_reinject.datasets import load_fashion_mnist, load_mnist
+
+    load = load_fashion_mnist if args.dataset == "fashion-mnist" else \
+        load_mnist
+    X_train, y_train, X_test, y_test = load(args.data_home, return_X_y=True)
+    return X_train[:args.n_train], y_train[:args.n_train], X_test, y_test
+
+
 def run(args):
     from sklearn.base import clone
     from sklearn.frozen import FrozenEstimator
 
     from sklearn_reinject import (ReinjectionSampler, SoftTargetClassifier,
                                   SyntheticDistiller)
-    from sklearn_reinject.datasets import load_fashion_mnist, load_mnist
     from sklearn_reinject.sampling._calibration import calibration_split
     from sklearn_reinject.utils._device import resolve_device
 
@@ -381,10 +393,7 @@ def run(args):
     start = time.perf_counter()
     log = make_log()
 
-    load = load_fashion_mnist if args.dataset == "fashion-mnist" else \
-        load_mnist
-    X_train, y_train, X_test, y_test = load(args.data_home, return_X_y=True)
-    X_train, y_train = X_train[:args.n_train], y_train[:args.n_train]
+    X_train, y_train, X_test, y_test = load_images(args)
     # The images every generator is fitted on, and the slice that
     # lam="auto" holds out from them: the split of a calibrating sampler
     # seeded with args.seed.
@@ -483,8 +492,7 @@ def run(args):
         grids[name] = samples[:8]
         log(f"{name}: MMD² {res['mmd2']:.4f}, student "
             f"{res['student_accuracy']:.4f}, fit {fit_s:.1f}s")
-    return dict(profile=args.profile, dataset=args.dataset,
-                train_pixel_mean=float(X_train.mean()), settings=ep,
+    return dict(profile=args.profile, dataset=args.dataset, settings=ep,
                 seed=args.seed,
                 device=device, versions=versions(device), command=" ".join(
                     sys.argv), results=results, copy_radius=copy_radius,

@@ -256,18 +256,18 @@ def test_compare_generators_code_path(mnist_available, tmp_path):
 @pytest.mark.filterwarnings("ignore::sklearn_reinject.SamplingWarning")
 def test_noise_refinement_code_path(mnist_available, tmp_path):
     bench = _load_script("noise_refinement")
-    report = bench.main(["--seeds", "0", "1", "--n-fit", "600",
-                         "--n-eval", "200", "--teacher-epochs", "1",
+    report = bench.main(["--seeds", "3", "--n-fit", "300",
+                         "--n-eval", "100", "--teacher-epochs", "1",
                          "--deep-epochs", "1", "--shallow-epochs", "1",
                          "--vae-epochs", "1", "--refiner-epochs", "1",
-                         "--student-epochs", "1", "--budget", "300",
+                         "--student-epochs", "1", "--budget", "200",
                          "--out", str(tmp_path)])
     saved = json.loads((tmp_path / "results.json").read_text())
     assert list(saved["results"]) == [name for name, _, _ in bench.ROWS]
     table = (tmp_path / "refinement.md").read_text()
     assert table.count("\n|") == len(bench.ROWS) + 1
     for name, runs in saved["results"].items():
-        assert [r["seed"] for r in runs] == [0, 1]
+        assert [r["seed"] for r in runs] == [3]
         assert all(np.isfinite([r[key] for key, _, _ in bench.METRICS]).all()
                    for r in runs)
     # The moment map changes the samples of the same walks.

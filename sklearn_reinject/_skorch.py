@@ -69,11 +69,10 @@ class _TrainLossScoring(PassthroughScoring):
     The same callback, name and parameters as skorch's default
     ``PassthroughScoring(name="train_loss", on_train=True)``, recording the
     same batch-size-weighted mean of the batch losses. skorch computes it
-    with ``numpy.average`` at every epoch, which inside a fit costs about
-    as much as a one-batch epoch's gradient step: a default
-    ``SyntheticDistiller`` fit on 30 rows ran 1.11 times as long with it,
-    a 1,400-row ``fit_resample`` 1.04 times
-    (``benchmarks/bench_small_fits.py``).
+    with ``numpy.average`` at every epoch, slow for a mean of a few numbers: a
+    default ``SyntheticDistiller`` fit on 30 rows (one batch per epoch)
+    ran 1.11 times as long with it, a 1,400-row ``fit_resample`` 1.04
+    times (``benchmarks/bench_small_fits.py``).
     """
 
     def get_avg_score(self, history):

@@ -5,11 +5,17 @@ import pytest
 import torch
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
+from threadpoolctl import threadpool_limits
 
 if os.environ.get("PYTEST_XDIST_WORKER"):
-    # pytest-xdist runs one worker per core: a second torch thread in each
-    # would only oversubscribe them. Tests that need threads set their own.
+    # pytest-xdist runs one worker per core: a second thread in each would
+    # only oversubscribe them. That holds for torch's threads and as much
+    # for the BLAS and OpenMP pools under numpy, scipy and scikit-learn
+    # (metrics, nearest neighbours, gradient-boosted trees), whose threads
+    # spin while they wait for a core the other worker holds. Tests that
+    # need threads set their own.
     torch.set_num_threads(1)
+    threadpool_limits(limits=1)
 
 
 def pytest_xdist_auto_num_workers(config):

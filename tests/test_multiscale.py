@@ -82,6 +82,27 @@ def test_final_denoising_step_keeps_the_mixture(mixture_msdae):
     assert raw < 0.003
 
 
+def test_small_steps_are_not_the_default_for_a_reason(mixture_msdae):
+    """``step_fraction=0.05`` walks stop short on a low-dimensional mixture.
+
+    On MNIST, annealed walks at ``step_fraction=0.05`` came closer to
+    held-out images than full steps; here, with 10 steps per level, they
+    do not travel far enough from their start. Measured (mean MMD² of
+    sampling seeds 0-2, matched lam): 0.0013 at 1, 0.0032 at 0.2, 0.0128
+    at 0.05. So the sampler's default stays ``step_fraction=1``.
+    """
+    real = MIXTURE.sample(4000, random_state=5)
+
+    def mmd(eta):
+        return np.mean([mmd2_unbiased(ReinjectionSampler(
+            mixture_msdae, lam=mixture_msdae.default_lam(),
+            step_fraction=eta, random_state=seed).sample(4000), real)
+            for seed in range(3)])
+
+    assert ReinjectionSampler(mixture_msdae).step_fraction == 1.0
+    assert mmd(0.05) > 3 * mmd(1.0)
+
+
 def _circle(n_samples, seed, radial_std=0.01):
     """Points near the unit circle: a 1-D manifold in the plane."""
     rng = np.random.RandomState(seed)

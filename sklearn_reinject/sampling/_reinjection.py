@@ -266,7 +266,11 @@ class ReinjectionSampler(BaseSampler):
         :class:`~sklearn_reinject.MultiScaleDenoisingAutoencoder` on MNIST
         came three times closer to held-out images (MMD² 0.068 against
         0.200) at ``eta = 0.05``, with the same number of network
-        evaluations. Not available with ``method="mh"``.
+        evaluations; on a two-dimensional mixture of three Gaussians (4
+        levels from 1.0 to 0.1, the matched ``lam``) the same walks came
+        ten times farther (MMD² 0.0128 against 0.0013), too short to
+        travel from their start, so the default stays ``1``. Not
+        available with ``method="mh"``.
     proposal : {"reinject", "gaussian"}, default="reinject"
         MH proposal: a reinjection step ``r(x) + sqrt(lam) eps`` (with the
         Hastings correction for its asymmetry) or a symmetric random walk

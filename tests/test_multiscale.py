@@ -82,7 +82,7 @@ def test_final_denoising_step_keeps_the_mixture(mixture_msdae):
     assert raw < 0.003
 
 
-def test_small_steps_are_not_the_default_for_a_reason(mixture_msdae):
+def test_small_steps_stop_short_on_a_low_dimensional_mixture(mixture_msdae):
     """``step_fraction=0.05`` walks stop short on a low-dimensional mixture.
 
     On MNIST, annealed walks at ``step_fraction=0.05`` came closer to

@@ -31,5 +31,8 @@ class SamplingWarning(UserWarning):
     """Samples look wrong without being non-finite.
 
     Raised as a warning when many samples fall far outside the range of the
-    training data, the sign of a ``lam`` far too large for the data.
+    training data, the sign of a ``lam`` far too large for the data; and
+    when walks start from ``N(0, I)`` or ``U(0, 1)`` while the autoencoder
+    was trained on features that spread far wider, which the walks may
+    never reach.
     """

@@ -761,3 +761,49 @@ def test_autoencoder_sample_follows_the_output_config(cls):
         # transform keeps naming the codes, as scikit-learn's set_output does.
         assert list(ae.transform(frame).columns)[0].startswith(
             cls.__name__.lower())
+
+
+def test_walks_from_noise_warn_when_the_data_is_far_wider(digits):
+    """An autoencoder fitted on unscaled pixels (0-16): walks never arrive.
+
+    Measured (default DenoisingAutoencoder, seed 0, MMD² of 1,000 samples
+    against the test split, median-heuristic kernel): fitted on the raw
+    pixels and walked from N(0, I), 0.606, against 0.687 for Gaussian
+    noise and 0.0033 when the sampler trains it on standardised pixels.
+    """
+    import warnings
+
+    from sklearn_reinject import SamplingWarning
+    from sklearn_reinject.metrics import median_heuristic, mmd2_unbiased
+
+    X_train, X_test = 16 * digits[0], 16 * digits[1]
+    raw = DenoisingAutoencoder(random_state=0).fit(X_train)
+    with pytest.warns(SamplingWarning, match=r"features of the data the "
+                      r"autoencoder was trained on have a standard "
+                      r"deviation above 3 .*init='normal'") as record:
+        far = ReinjectionSampler(raw, random_state=0).sample(1000)
+    assert record[0].filename == __file__
+    with pytest.warns(SamplingWarning, match=r"U\(0, 1\)"):
+        ReinjectionSampler(raw, init="uniform", random_state=0).sample(10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SamplingWarning)
+        # The sampler standardises what it trains; walks in [0, 1] pixels,
+        # and walks from a generator of the data, start within reach.
+        scaled = ReinjectionSampler(DenoisingAutoencoder(random_state=0),
+                                    random_state=0).fit(X_train).sample(1000)
+        ReinjectionSampler(_unit_pixel_dae(digits), random_state=0).sample(10)
+        ReinjectionSampler(raw, init=GaussianNoiseSampler(
+            mean=8.0, std=4.0), random_state=0).fit(X_train).sample(10)
+    bandwidth = median_heuristic(X_test)
+    noise = GaussianNoiseSampler(random_state=0).fit(X_train).sample(1000)
+    far_mmd, noise_mmd, scaled_mmd = (
+        mmd2_unbiased(S, X_test, bandwidth=bandwidth)
+        for S in (far, noise, scaled))
+    assert far_mmd > 0.5 * noise_mmd
+    assert scaled_mmd < 0.05 * far_mmd
+
+
+def _unit_pixel_dae(digits):
+    """A quick autoencoder of the [0, 1] pixels."""
+    return DenoisingAutoencoder(hidden_layer_sizes=(16,), max_epochs=2,
+                                device="cpu", random_state=0).fit(digits[0])

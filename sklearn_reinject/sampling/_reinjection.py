@@ -35,6 +35,11 @@ from ._runner import WalkPlan, chunk_walks, mh_chunks, reinjection_chunks
 #: Rows of training data kept for ``init="data"``.
 MAX_INIT_ROWS = 10_000
 
+#: A feature whose training values spread more than this many times the
+#: unit scale of the ``"normal"`` and ``"uniform"`` starts is out of
+#: their reach.
+START_SCALE_RATIO = 3.0
+
 
 def _unwrap(autoencoder):
     """The autoencoder inside a ``FrozenEstimator``, or the object itself."""
@@ -201,7 +206,11 @@ class ReinjectionSampler(BaseSampler):
         classifier two-sample test told them from real images more easily
         (AUC 0.857 against 0.793; benchmarks page). scikit-learn's mixtures,
         whose ``sample`` takes no ``random_state``, are sampled through a
-        copy reseeded for each draw.
+        copy reseeded for each draw. ``"normal"`` and ``"uniform"`` suit
+        walks in units near 1 (pixels in [0, 1], standardised features):
+        sampling warns (:class:`~sklearn_reinject.exceptions.SamplingWarning`)
+        when a feature of the autoencoder's training data had a standard
+        deviation above 3, which such walks may never reach.
     output : {"state", "mean"}, default="state"
         What each kept step contributes: the chain's state ``x_{t+1}``
         itself (the Langevin chain's marginal), or ``r(x_t)``, the
@@ -746,6 +755,7 @@ class ReinjectionSampler(BaseSampler):
                 f"The sampler was fitted on {self.n_features_in_} features "
                 f"but its autoencoder has {ae.n_features_in_}.")
         lam = self._lam() if lam is None else float(lam)
+        self._warn_if_start_is_far_from_data(ae, lam)
         device = torch.device(ae.device_)
         n_kept = self.n_steps - self.burn_in
         return WalkPlan(
@@ -761,6 +771,36 @@ class ReinjectionSampler(BaseSampler):
             mh_score_scale=float(ae.default_lam()) / 2,
             mh_n_integration_points=self.n_integration_points,
             mh_proposal=self.proposal, mh_step_size=self.step_size)
+
+    def _warn_if_start_is_far_from_data(self, ae, lam):
+        """Warn when walks from ``N(0, I)`` or ``U(0, 1)`` cannot reach the data.
+
+        The autoencoder works in the units it was trained in. When features
+        there spread over many times the start's unit scale (an autoencoder
+        fitted on unscaled data, digits' 0-16 pixels), a few reinjections
+        with noise of std ``sqrt(lam)`` do not carry the walks to the data:
+        on digits, samples as far from held-out digits as Gaussian noise.
+        Needs the spread the autoencoder records at ``fit``.
+        """
+        std = getattr(ae, "_feature_std", None)
+        if std is None or not isinstance(self.init, str) or \
+                self.init not in ("normal", "uniform"):
+            return
+        wide = std > START_SCALE_RATIO
+        if not wide.any():
+            return
+        start = "N(0, I)" if self.init == "normal" else "U(0, 1)"
+        warn_at_caller(
+            f"{int(wide.sum())} of {len(std)} features of the data the "
+            f"autoencoder was trained on have a standard deviation above "
+            f"{START_SCALE_RATIO:g} (up to {float(std.max()):.3g}), but "
+            f"init={self.init!r} starts the walks from {start} and each "
+            f"step adds noise of std sqrt(lam) = {np.sqrt(lam):.3g}: the "
+            "walks may never reach the data. Scale the features before "
+            "training the autoencoder (ReinjectionSampler(autoencoder)"
+            ".fit(X) standardises them when it trains an unfitted one), or "
+            "start the walks from a generator fitted on the data "
+            "(init=<estimator>).", SamplingWarning)
 
     def _init_fn(self, ae, device):
         """``init(n_walks, generator, init_rng)``: starts of a chunk's walks."""

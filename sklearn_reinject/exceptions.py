@@ -33,6 +33,6 @@ class SamplingWarning(UserWarning):
     Raised as a warning when many samples fall far outside the range of the
     training data, the sign of a ``lam`` far too large for the data; and
     when walks start from ``N(0, I)`` or ``U(0, 1)`` while the autoencoder
-    was trained on features that spread far wider, which the walks may
-    never reach.
+    was trained on features that spread far wider or sit far away, which
+    the walks may never reach.
     """

@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -778,9 +780,9 @@ def test_walks_from_noise_warn_when_the_data_is_far_wider(digits):
 
     X_train, X_test = 16 * digits[0], 16 * digits[1]
     raw = DenoisingAutoencoder(random_state=0).fit(X_train)
-    with pytest.warns(SamplingWarning, match=r"features of the data the "
-                      r"autoencoder was trained on have a standard "
-                      r"deviation above 3 .*init='normal'") as record:
+    with pytest.warns(SamplingWarning, match=r"44 of 64 features of the "
+                      r"data the autoencoder was trained on spread or sit "
+                      r"beyond the reach of init='normal'") as record:
         far = ReinjectionSampler(raw, random_state=0).sample(1000)
     assert record[0].filename == __file__
     with pytest.warns(SamplingWarning, match=r"U\(0, 1\)"):
@@ -801,6 +803,30 @@ def test_walks_from_noise_warn_when_the_data_is_far_wider(digits):
         for S in (far, noise, scaled))
     assert far_mmd > 0.5 * noise_mmd
     assert scaled_mmd < 0.05 * far_mmd
+
+
+def test_walks_from_noise_warn_when_the_data_sits_far_away():
+    """Narrow features far from the start are out of reach too.
+
+    Measured (seed 0): features of mean 1000 (std 0.5) and 10 (std 1)
+    came out of the walks with means 2.8 and 0.09; the N(0, 1) feature
+    beside them is within reach.
+    """
+    from sklearn_reinject import SamplingWarning
+
+    rng = np.random.RandomState(0)
+    X = np.c_[rng.randn(2000), 1000 + 0.5 * rng.randn(2000),
+              10 + rng.randn(2000)].astype(np.float32)
+    ae = DenoisingAutoencoder(random_state=0).fit(X)
+    with pytest.warns(SamplingWarning) as record:
+        samples = ReinjectionSampler(ae, random_state=0).sample(2000)
+    # One warning, on the start; not a second one blaming lam for the
+    # states outside the data's range.
+    assert len(record) == 1
+    assert re.search(r"2 of 3 features .*\(up to 1e\+03\) is above 3",
+                     str(record[0].message))
+    assert np.all(np.abs(samples.mean(axis=0)[1:] - X.mean(axis=0)[1:])
+                  > 5 * X.std(axis=0)[1:])
 
 
 def _unit_pixel_dae(digits):

@@ -155,7 +155,9 @@ class BaseAutoencoder(ReconstructTensorMixin, ClassNamePrefixFeaturesOutMixin,
         # The data's range lets samplers flag chains that leave it.
         self.data_min_ = X.min(axis=0)
         self.data_max_ = X.max(axis=0)
-        # Its per-feature spread lets them flag walks that start far from it.
+        # Its per-feature centre and spread let them flag walks that start
+        # far from it.
+        self._feature_mean = X.mean(axis=0, dtype=np.float64)
         self._feature_std = X.std(axis=0, dtype=np.float64)
         self.loss_ = self.loss
         if self.loss == "auto":

@@ -256,6 +256,7 @@ class MultiScaleDenoisingAutoencoder(ReconstructTensorMixin, BaseTorchMLP):
         self.noise_levels_ = self._noise_levels(X)
         self.data_min_ = X.min(axis=0)
         self.data_max_ = X.max(axis=0)
+        self._feature_mean = X.mean(axis=0, dtype=np.float64)
         self._feature_std = X.std(axis=0, dtype=np.float64)
         self.data_mean_ = X.mean(axis=0, dtype=np.float64).astype(np.float32)
         # Each feature's std sets the network's preconditioning, floored

@@ -180,6 +180,7 @@ class ModuleAutoencoder(DeviceModuleMixin, BaseEstimator):
                 f"Got {got} for a batch of shape {(min(len(X), 2), X.shape[1])}.")
         self.module_, self.device_ = module, torch.device(device)
         self.data_min_, self.data_max_ = X.min(axis=0), X.max(axis=0)
+        self._feature_mean = X.mean(axis=0, dtype=np.float64)
         self._feature_std = X.std(axis=0, dtype=np.float64)
         return self
 

@@ -210,7 +210,8 @@ class ReinjectionSampler(BaseSampler):
         walks in units near 1 (pixels in [0, 1], standardised features):
         sampling warns (:class:`~sklearn_reinject.exceptions.SamplingWarning`)
         when a feature of the autoencoder's training data had a standard
-        deviation above 3, which such walks may never reach.
+        deviation above 3 or a mean more than 3 from the start's centre,
+        which such walks may never reach.
     output : {"state", "mean"}, default="state"
         What each kept step contributes: the chain's state ``x_{t+1}``
         itself (the Langevin chain's marginal), or ``r(x_t)``, the
@@ -755,7 +756,7 @@ class ReinjectionSampler(BaseSampler):
                 f"The sampler was fitted on {self.n_features_in_} features "
                 f"but its autoencoder has {ae.n_features_in_}.")
         lam = self._lam() if lam is None else float(lam)
-        self._warn_if_start_is_far_from_data(ae, lam)
+        start_is_far = self._warn_if_start_is_far_from_data(ae, lam)
         device = torch.device(ae.device_)
         n_kept = self.n_steps - self.burn_in
         return WalkPlan(
@@ -770,37 +771,47 @@ class ReinjectionSampler(BaseSampler):
             step_fraction=float(self.step_fraction), verbose=self.verbose,
             mh_score_scale=float(ae.default_lam()) / 2,
             mh_n_integration_points=self.n_integration_points,
-            mh_proposal=self.proposal, mh_step_size=self.step_size)
+            mh_proposal=self.proposal, mh_step_size=self.step_size,
+            start_is_far=start_is_far)
 
     def _warn_if_start_is_far_from_data(self, ae, lam):
         """Warn when walks from ``N(0, I)`` or ``U(0, 1)`` cannot reach the data.
 
         The autoencoder works in the units it was trained in. When features
-        there spread over many times the start's unit scale (an autoencoder
-        fitted on unscaled data, digits' 0-16 pixels), a few reinjections
-        with noise of std ``sqrt(lam)`` do not carry the walks to the data:
-        on digits, samples as far from held-out digits as Gaussian noise.
-        Needs the spread the autoencoder records at ``fit``.
+        there spread over many times the start's unit scale, or sit many
+        units away from it (an autoencoder fitted on unscaled data:
+        digits' 0-16 pixels), a few reinjections with noise of std
+        ``sqrt(lam)`` do not carry the walks to the data: on digits,
+        samples as far from held-out digits as Gaussian noise. Needs the
+        centre and spread the autoencoder records at ``fit``. Returns
+        whether it warned.
         """
+        mean = getattr(ae, "_feature_mean", None)
         std = getattr(ae, "_feature_std", None)
-        if std is None or not isinstance(self.init, str) or \
-                self.init not in ("normal", "uniform"):
-            return
-        wide = std > START_SCALE_RATIO
-        if not wide.any():
-            return
+        if mean is None or std is None or not isinstance(self.init, str) \
+                or self.init not in ("normal", "uniform"):
+            return False
+        centre = 0.0 if self.init == "normal" else 0.5
+        offset = np.abs(mean - centre)
+        far = (std > START_SCALE_RATIO) | (offset > START_SCALE_RATIO)
+        if not far.any():
+            return False
         start = "N(0, I)" if self.init == "normal" else "U(0, 1)"
         warn_at_caller(
-            f"{int(wide.sum())} of {len(std)} features of the data the "
-            f"autoencoder was trained on have a standard deviation above "
-            f"{START_SCALE_RATIO:g} (up to {float(std.max()):.3g}), but "
-            f"init={self.init!r} starts the walks from {start} and each "
-            f"step adds noise of std sqrt(lam) = {np.sqrt(lam):.3g}: the "
-            "walks may never reach the data. Scale the features before "
-            "training the autoencoder (ReinjectionSampler(autoencoder)"
-            ".fit(X) standardises them when it trains an unfitted one), or "
-            "start the walks from a generator fitted on the data "
-            "(init=<estimator>).", SamplingWarning)
+            f"{int(far.sum())} of {len(std)} features of the data the "
+            f"autoencoder was trained on spread or sit beyond the reach of "
+            f"init={self.init!r}, which starts the walks from {start}: "
+            f"their standard deviation (up to {float(std.max()):.3g}) or "
+            f"their mean's distance from the start's centre (up to "
+            f"{float(offset.max()):.3g}) is above {START_SCALE_RATIO:g}, "
+            f"and each step adds noise of std sqrt(lam) = "
+            f"{np.sqrt(lam):.3g}: the walks may never reach the data. "
+            "Scale the features before training the autoencoder "
+            "(ReinjectionSampler(autoencoder).fit(X) standardises them "
+            "when it trains an unfitted one), or start the walks from a "
+            "generator fitted on the data (init=<estimator>).",
+            SamplingWarning)
+        return True
 
     def _init_fn(self, ae, device):
         """``init(n_walks, generator, init_rng)``: starts of a chunk's walks."""

@@ -67,6 +67,9 @@ class WalkPlan:
     mh_n_integration_points: int = 2
     mh_proposal: str = "reinject"
     mh_step_size: float = None
+    #: The walks start out of the data's reach (already warned about):
+    #: states outside its range then say nothing about ``lam``.
+    start_is_far: bool = False
 
     @property
     def n_kept(self):
@@ -284,7 +287,8 @@ def warn_if_out_of_range(plan, kept):
                  getattr(ae, "data_max_", None))
     # Below the matched value, the chain's own noise is what it should be;
     # small training sets have narrow ranges that states may leave.
-    if low is None or high is None or plan.lam <= ae.default_lam():
+    if low is None or high is None or plan.lam <= ae.default_lam() or \
+            plan.start_is_far:
         return
     lo = torch.as_tensor(low, device=kept.device)
     hi = torch.as_tensor(high, device=kept.device)

@@ -36,8 +36,9 @@ from ._runner import WalkPlan, chunk_walks, mh_chunks, reinjection_chunks
 MAX_INIT_ROWS = 10_000
 
 #: A feature whose training values spread more than this many times the
-#: unit scale of the ``"normal"`` and ``"uniform"`` starts is out of
-#: their reach.
+#: unit scale of the ``"normal"`` and ``"uniform"`` starts, or whose mean
+#: lies more than this many units from their centre, is out of their
+#: reach.
 START_SCALE_RATIO = 3.0
 
 

@@ -14,7 +14,15 @@ Times, alternating the settings in one run, the default
 ``ContractiveAutoencoder()`` on standardised data sets that ship with
 scikit-learn, and prints the medians and their ratio.
 
+``--activations gelu elu ...`` times instead, for each activation, the
+forward-carried penalty with the activation's derivative in closed form
+(the default for the package's named activations) and through one
+forward-mode ``torch.func.jvp`` (what any other element-wise module
+gets).
+
     python benchmarks/bench_contractive.py --repeats 5
+    python benchmarks/bench_contractive.py --repeats 5 --datasets breast_cancer \
+        --activations gelu elu silu softplus leaky_relu
 """
 
 import argparse
@@ -24,13 +32,28 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (alternating_medians, markdown_table,  # noqa: E402
                      ratio_rows, versions)
 
+import sklearn_reinject.nn._jacobian as jacobian  # noqa: E402
 from sklearn_reinject import ContractiveAutoencoder  # noqa: E402
 from sklearn_reinject.nn import jacobian_frobenius_sq  # noqa: E402
+
+CLOSED_FORM = jacobian._elementwise_derivative
+
+
+def jvp_derivative(activation, z, a):
+    """Every activation's derivative through one forward-mode jvp."""
+    if isinstance(activation, torch.nn.Identity):
+        return None
+    return torch.func.jvp(activation, (z,), (torch.ones_like(z),))[1]
+
+
+DERIVATIVES = {"closed form (default)": CLOSED_FORM,
+               "forward-mode jvp": jvp_derivative}
 
 
 class BatchedBackwardCAE(ContractiveAutoencoder):
@@ -64,7 +87,11 @@ def main(argv=None):
                              "counts")
     parser.add_argument("--datasets", nargs="+",
                         default=["iris", "wine", "breast_cancer"])
+    parser.add_argument("--activations", nargs="+", default=None,
+                        help="compare the activation derivatives instead")
     args = parser.parse_args(argv)
+    if args.activations:
+        return compare_derivatives(args)
     result = {"versions": versions("cpu"), "command": " ".join(sys.argv),
               "datasets": {}}
     rows = []
@@ -86,6 +113,43 @@ def main(argv=None):
     print(f"{result['versions']['threads']} threads; median seconds of "
           f"{args.repeats} alternating runs of ContractiveAutoencoder().fit\n")
     print(markdown_table(rows, ["data", "penalty", "seconds",
+                                "ratio to the default"]))
+    return result
+
+
+def compare_derivatives(args):
+    """Closed-form against jvp derivatives, per data set and activation."""
+    result = {"versions": versions("cpu"), "command": " ".join(sys.argv),
+              "datasets": {}}
+    rows = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name in args.datasets:
+            X = load(name)
+            result["datasets"][name] = {}
+            for activation in args.activations:
+                ContractiveAutoencoder(activation=activation,
+                                       random_state=0).fit(X)  # warm-up
+
+                def run(derivative, rep, X=X, activation=activation):
+                    jacobian._elementwise_derivative = derivative
+                    try:
+                        start = time.perf_counter()
+                        ContractiveAutoencoder(activation=activation,
+                                               random_state=rep).fit(X)
+                        return time.perf_counter() - start
+                    finally:
+                        jacobian._elementwise_derivative = CLOSED_FORM
+
+                medians = alternating_medians(DERIVATIVES, run, args.repeats)
+                result["datasets"][name][activation] = medians
+                rows += ratio_rows(f"{name} ({X.shape[0]} x {X.shape[1]}), "
+                                   f"{activation}", medians,
+                                   "closed form (default)")
+    print(f"{result['versions']['threads']} threads; median seconds of "
+          f"{args.repeats} alternating runs of "
+          "ContractiveAutoencoder(activation=...).fit\n")
+    print(markdown_table(rows, ["data, activation", "derivative", "seconds",
                                 "ratio to the default"]))
     return result
 

@@ -439,6 +439,12 @@ def test_bench_contractive_code_path():
     result = bench.main(["--repeats", "1", "--datasets", "iris"])
     assert list(result["datasets"]["iris"]) == list(bench.SETTINGS)
     assert all(t > 0 for t in result["datasets"]["iris"].values())
+    result = bench.main(["--repeats", "1", "--datasets", "iris",
+                         "--activations", "elu"])
+    assert list(result["datasets"]["iris"]["elu"]) == list(bench.DERIVATIVES)
+    # The closed forms are back in place after the jvp runs.
+    assert (bench.jacobian._elementwise_derivative
+            is bench.DERIVATIVES["closed form (default)"])
 
 
 @pytest.mark.filterwarnings("ignore::sklearn_reinject.SamplingWarning")

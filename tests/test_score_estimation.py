@@ -158,6 +158,19 @@ def test_chain_jacobian_matches_the_exact_penalty(activation,
         torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-6)
 
 
+def test_chain_jacobian_differentiates_other_activations_in_forward_mode():
+    """A module without a closed form (Mish) goes through one jvp."""
+    gen = torch.Generator().manual_seed(0)
+    layers = [torch.nn.Linear(5, 7), torch.nn.Mish(), torch.nn.Linear(7, 5)]
+    for layer in layers[::2]:
+        materialize_(layer, gen)
+    x = torch.randn(12, 5, generator=gen)
+    chain = torch.nn.Sequential(*layers)
+    torch.testing.assert_close(chain_jacobian_frobenius_sq(layers, x),
+                               jacobian_frobenius_sq(chain, x),
+                               rtol=1e-5, atol=1e-6)
+
+
 def test_chain_jacobian_needs_a_linear_layer():
     with pytest.raises(ValueError, match="at least one"):
         chain_jacobian_frobenius_sq([torch.nn.Tanh()], torch.ones(2, 3))

@@ -1,7 +1,12 @@
 """Frobenius norm of the Jacobian of a map, exactly or by projections."""
 
+import math
+
 import torch
 from torch import nn
+
+_INV_SQRT2 = 1 / math.sqrt(2)
+_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
 
 
 def jacobian_frobenius_sq(fn, x, method="exact", n_projections=1,
@@ -50,9 +55,9 @@ def batch_jacobian(fn, x):
 def _elementwise_derivative(activation, z, a):
     """``activation'(z)`` for an element-wise activation (``a`` its value).
 
-    Closed forms for the common ones; any other module is differentiated
-    in forward mode (one ``jvp`` with a tangent of ones), which is exact
-    for element-wise maps. ``None`` stands for the identity.
+    Closed forms for the package's named activations; any other module is
+    differentiated in forward mode (one ``jvp`` with a tangent of ones),
+    which is exact for element-wise maps. ``None`` stands for the identity.
     """
     if isinstance(activation, nn.Identity):
         return None
@@ -62,6 +67,23 @@ def _elementwise_derivative(activation, z, a):
         return a * (1 - a)
     if isinstance(activation, nn.ReLU):
         return (z > 0).to(z.dtype)
+    if isinstance(activation, nn.LeakyReLU):
+        return torch.where(z > 0, 1.0, activation.negative_slope).to(z.dtype)
+    if isinstance(activation, nn.ELU):
+        # alpha * exp(z) = a + alpha below 0.
+        return torch.where(z > 0, torch.ones_like(z), a + activation.alpha)
+    if isinstance(activation, nn.SiLU):
+        s = torch.sigmoid(z)
+        return s * (1 + z * (1 - s))
+    if isinstance(activation, nn.Softplus):
+        # Linear above the threshold, as the module is.
+        bz = activation.beta * z
+        return torch.where(bz > activation.threshold, torch.ones_like(z),
+                           torch.sigmoid(bz))
+    if isinstance(activation, nn.GELU) and activation.approximate == "none":
+        # Phi(z) + z * phi(z).
+        return (0.5 * (1 + torch.erf(z * _INV_SQRT2))
+                + z * torch.exp(-0.5 * z * z) * _INV_SQRT_2PI)
     return torch.func.jvp(activation, (z,), (torch.ones_like(z),))[1]
 
 

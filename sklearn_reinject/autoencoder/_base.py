@@ -15,6 +15,7 @@ from ..nn import batch_jacobian, reconstruction_loss
 from ..utils._batching import batched_apply, to_tensor
 from ..utils._compat import StrOptions, _fit_context, _get_output_config
 from ..utils._constants import BLOCK_ROWS, DEFAULT_LAM
+from ..utils._validation import record_data_summary
 
 
 def sample_by_reinjection(autoencoder, n_samples, random_state, **params):
@@ -152,13 +153,7 @@ class BaseAutoencoder(ReconstructTensorMixin, ClassNamePrefixFeaturesOutMixin,
     def _set_data_attributes(self, X):
         """Fitted attributes read off the data before training."""
         self._n_features_out = self._hidden_layer_sizes[-1]
-        # The data's range lets samplers flag chains that leave it.
-        self.data_min_ = X.min(axis=0)
-        self.data_max_ = X.max(axis=0)
-        # Its per-feature centre and spread let them flag walks that start
-        # far from it.
-        self._feature_mean = X.mean(axis=0, dtype=np.float64)
-        self._feature_std = X.std(axis=0, dtype=np.float64)
+        record_data_summary(self, X)
         self.loss_ = self.loss
         if self.loss == "auto":
             # A Bernoulli likelihood for data in [0, 1] (pixels), a Gaussian

@@ -11,6 +11,7 @@ from ..nn import NoiseConditionalDenoiser, DenoisingScoreMatchingLoss
 from ._base import ReconstructTensorMixin, sample_by_reinjection
 from ..utils._batching import batched_apply
 from ..utils._compat import Interval, StrOptions, _fit_context
+from ..utils._validation import record_data_summary
 
 #: Rows used to measure the data's spread for ``sigma_max="auto"`` and
 #: ``"extent"``.
@@ -254,11 +255,8 @@ class MultiScaleDenoisingAutoencoder(ReconstructTensorMixin, BaseTorchMLP):
         X = validate_data(self, X, dtype=np.float32, ensure_min_samples=1)
         self._check_params(X)
         self.noise_levels_ = self._noise_levels(X)
-        self.data_min_ = X.min(axis=0)
-        self.data_max_ = X.max(axis=0)
-        self._feature_mean = X.mean(axis=0, dtype=np.float64)
-        self._feature_std = X.std(axis=0, dtype=np.float64)
-        self.data_mean_ = X.mean(axis=0, dtype=np.float64).astype(np.float32)
+        record_data_summary(self, X)
+        self.data_mean_ = self._feature_mean.astype(np.float32)
         # Each feature's std sets the network's preconditioning, floored
         # at a twentieth of the data's typical std (1.0 for constant data).
         variances = X.var(axis=0, dtype=np.float64)

@@ -19,6 +19,7 @@ from .._base import DeviceModuleMixin
 from ..utils._batching import to_tensor
 from ..utils._compat import Interval, _fit_context
 from ..utils._device import resolve_device
+from ..utils._validation import record_data_summary
 
 #: Members a sampler reads or calls; all of them are required.
 REQUIRED = ("n_features_in_", "device_", "reconstruct_tensor", "default_lam")
@@ -179,9 +180,7 @@ class ModuleAutoencoder(DeviceModuleMixin, BaseEstimator):
                 f"{X.shape[1]}) to its reconstruction of the same shape. "
                 f"Got {got} for a batch of shape {(min(len(X), 2), X.shape[1])}.")
         self.module_, self.device_ = module, torch.device(device)
-        self.data_min_, self.data_max_ = X.min(axis=0), X.max(axis=0)
-        self._feature_mean = X.mean(axis=0, dtype=np.float64)
-        self._feature_std = X.std(axis=0, dtype=np.float64)
+        record_data_summary(self, X)
         return self
 
     def reconstruct_tensor(self, x):

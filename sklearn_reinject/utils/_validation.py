@@ -13,3 +13,17 @@ def check_n_samples(n_samples, name="n_samples"):
             f"The {name!r} parameter must be an int >= 1. Got "
             f"{n_samples!r} instead.")
     return int(n_samples)
+
+
+def record_data_summary(estimator, X):
+    """Set the per-feature summaries of ``X`` that samplers read.
+
+    ``data_min_`` and ``data_max_`` (the range, to flag chains that leave
+    it) and the private ``_feature_mean`` and ``_feature_std`` (float64;
+    to flag walks that start beyond the data's reach). Summaries only: no
+    row of ``X`` is kept.
+    """
+    estimator.data_min_ = X.min(axis=0)
+    estimator.data_max_ = X.max(axis=0)
+    estimator._feature_mean = X.mean(axis=0, dtype=np.float64)
+    estimator._feature_std = X.std(axis=0, dtype=np.float64)

@@ -26,6 +26,7 @@ gets).
 """
 
 import argparse
+import functools
 import sys
 import time
 import warnings
@@ -91,7 +92,53 @@ def main(argv=None):
                         help="compare the activation derivatives instead")
     args = parser.parse_args(argv)
     if args.activations:
-        return compare_derivatives(args)
+        return measure(args, derivative_cases(args.activations),
+                       "ContractiveAutoencoder(activation=...).fit",
+                       ["data, activation", "derivative"])
+    return measure(args, penalty_cases, "ContractiveAutoencoder().fit",
+                   ["data", "penalty"])
+
+
+def penalty_cases(X):
+    """The default fit with each exact penalty: one case per data set."""
+    def run(cls, rep):
+        start = time.perf_counter()
+        cls(random_state=rep).fit(X)
+        return time.perf_counter() - start
+
+    return [(None, SETTINGS, run, "forward-carried (default)",
+             ContractiveAutoencoder)]
+
+
+def derivative_cases(activations):
+    """Closed-form against jvp derivatives: one case per activation."""
+    def cases(X):
+        out = []
+        for activation in activations:
+            def run(derivative, rep, activation=activation):
+                jacobian._elementwise_derivative = derivative
+                try:
+                    start = time.perf_counter()
+                    ContractiveAutoencoder(activation=activation,
+                                           random_state=rep).fit(X)
+                    return time.perf_counter() - start
+                finally:
+                    jacobian._elementwise_derivative = CLOSED_FORM
+
+            out.append((activation, DERIVATIVES, run, "closed form (default)",
+                        functools.partial(ContractiveAutoencoder,
+                                          activation=activation)))
+        return out
+    return cases
+
+
+def measure(args, cases, what, columns):
+    """Alternating medians of every case on every data set, as a table.
+
+    ``cases(X)`` lists ``(key, settings, run, reference, warm_up)``: the
+    medians go to ``result["datasets"][name][key]`` (to ``[name]`` when
+    ``key`` is None), after one warm-up fit of ``warm_up(random_state=0)``.
+    """
     result = {"versions": versions("cpu"), "command": " ".join(sys.argv),
               "datasets": {}}
     rows = []
@@ -99,58 +146,19 @@ def main(argv=None):
         warnings.simplefilter("ignore")
         for name in args.datasets:
             X = load(name)
-            ContractiveAutoencoder(random_state=0).fit(X)  # warm-up
-
-            def run(cls, rep, X=X):
-                start = time.perf_counter()
-                cls(random_state=rep).fit(X)
-                return time.perf_counter() - start
-
-            medians = alternating_medians(SETTINGS, run, args.repeats)
-            result["datasets"][name] = medians
-            rows += ratio_rows(f"{name} ({X.shape[0]} x {X.shape[1]})",
-                               medians, "forward-carried (default)")
+            for key, settings, run, reference, warm_up in cases(X):
+                warm_up(random_state=0).fit(X)
+                medians = alternating_medians(settings, run, args.repeats)
+                label = f"{name} ({X.shape[0]} x {X.shape[1]})"
+                if key is None:
+                    result["datasets"][name] = medians
+                else:
+                    result["datasets"].setdefault(name, {})[key] = medians
+                    label += f", {key}"
+                rows += ratio_rows(label, medians, reference)
     print(f"{result['versions']['threads']} threads; median seconds of "
-          f"{args.repeats} alternating runs of ContractiveAutoencoder().fit\n")
-    print(markdown_table(rows, ["data", "penalty", "seconds",
-                                "ratio to the default"]))
-    return result
-
-
-def compare_derivatives(args):
-    """Closed-form against jvp derivatives, per data set and activation."""
-    result = {"versions": versions("cpu"), "command": " ".join(sys.argv),
-              "datasets": {}}
-    rows = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for name in args.datasets:
-            X = load(name)
-            result["datasets"][name] = {}
-            for activation in args.activations:
-                ContractiveAutoencoder(activation=activation,
-                                       random_state=0).fit(X)  # warm-up
-
-                def run(derivative, rep, X=X, activation=activation):
-                    jacobian._elementwise_derivative = derivative
-                    try:
-                        start = time.perf_counter()
-                        ContractiveAutoencoder(activation=activation,
-                                               random_state=rep).fit(X)
-                        return time.perf_counter() - start
-                    finally:
-                        jacobian._elementwise_derivative = CLOSED_FORM
-
-                medians = alternating_medians(DERIVATIVES, run, args.repeats)
-                result["datasets"][name][activation] = medians
-                rows += ratio_rows(f"{name} ({X.shape[0]} x {X.shape[1]}), "
-                                   f"{activation}", medians,
-                                   "closed form (default)")
-    print(f"{result['versions']['threads']} threads; median seconds of "
-          f"{args.repeats} alternating runs of "
-          "ContractiveAutoencoder(activation=...).fit\n")
-    print(markdown_table(rows, ["data, activation", "derivative", "seconds",
-                                "ratio to the default"]))
+          f"{args.repeats} alternating runs of {what}\n")
+    print(markdown_table(rows, columns + ["seconds", "ratio to the default"]))
     return result
 
 

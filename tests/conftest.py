@@ -7,6 +7,8 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from threadpoolctl import threadpool_limits
 
+from sklearn_reinject.datasets import DatasetFileError, load_mnist
+
 if os.environ.get("PYTEST_XDIST_WORKER"):
     # pytest-xdist runs one worker per core: a second thread in each would
     # only oversubscribe them. That holds for torch's threads and as much
@@ -37,3 +39,12 @@ def digits():
     X, y = load_digits(return_X_y=True)
     X = (X / 16.0).astype(np.float32)
     return train_test_split(X, y, test_size=0.25, random_state=0, stratify=y)
+
+
+@pytest.fixture(scope="module")
+def mnist_available():
+    """Skip where the MNIST files are not found (see the README)."""
+    try:
+        load_mnist(subset="test")
+    except DatasetFileError as exc:
+        pytest.skip(f"MNIST files not found: {exc}")

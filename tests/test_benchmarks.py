@@ -20,14 +20,6 @@ def _load_script(name):
     return module
 
 
-@pytest.fixture(scope="module")
-def mnist_available():
-    try:
-        load_mnist(subset="test")
-    except DatasetFileError as exc:
-        pytest.skip(f"MNIST files not found: {exc}")
-
-
 def test_cosine_lr_reaches_zero_at_the_last_batch():
     from sklearn_reinject import DenoisingAutoencoder
 

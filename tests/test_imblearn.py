@@ -37,10 +37,23 @@ def imbalanced():
 
 
 try:
-    from imblearn.utils.estimator_checks import parametrize_with_checks
+    from imblearn.utils import estimator_checks as _imblearn_checks
 except ImportError:  # pragma: no cover - imbalanced-learn is optional
-    def parametrize_with_checks(estimators):
+    _imblearn_checks = None
+
+
+def parametrize_with_checks(estimators):
+    """imbalanced-learn's decorator, its checks listed up front.
+
+    imbalanced-learn 0.14 hands ``pytest.mark.parametrize`` a generator,
+    which pytest 9 deprecates (a ``PytestRemovedIn10Warning``) and pytest
+    10 will refuse: the same marks, ids and expected failures, as a list.
+    """
+    if _imblearn_checks is None:  # pragma: no cover
         return pytest.mark.skip(reason="imbalanced-learn is not installed")
+    mark = _imblearn_checks.parametrize_with_checks(estimators)
+    names, values = mark.args
+    return pytest.mark.parametrize(names, list(values), **mark.kwargs)
 
 
 @parametrize_with_checks(_samplers())

@@ -13,6 +13,8 @@ from ._estimators import all_estimators
 
 ESTIMATORS = all_estimators()
 IDS = [f"{type(e).__name__}-{i}" for i, e in enumerate(ESTIMATORS)]
+# A list: pytest 9 deprecates iterators as parametrize values.
+CASES = list(zip(ESTIMATORS, IDS))
 HYPO = settings(max_examples=15, deadline=None)
 
 
@@ -58,7 +60,7 @@ def non_finite_matrices(draw, d=None):
     return X
 
 
-@pytest.mark.parametrize("estimator, key", zip(ESTIMATORS, IDS), ids=IDS)
+@pytest.mark.parametrize("estimator, key", CASES, ids=IDS)
 @HYPO
 @given(X=non_finite_matrices())
 def test_non_finite_X_is_rejected_in_fit(estimator, key, X):
@@ -67,7 +69,7 @@ def test_non_finite_X_is_rejected_in_fit(estimator, key, X):
         _fit(clone(estimator), X, y)
 
 
-@pytest.mark.parametrize("estimator, key", zip(ESTIMATORS, IDS), ids=IDS)
+@pytest.mark.parametrize("estimator, key", CASES, ids=IDS)
 @HYPO
 @given(X=non_finite_matrices(d=4))
 def test_non_finite_X_is_rejected_after_fit(estimator, key, fitted, X):
@@ -77,7 +79,7 @@ def test_non_finite_X_is_rejected_after_fit(estimator, key, fitted, X):
             _call(est, method, X)
 
 
-@pytest.mark.parametrize("estimator, key", zip(ESTIMATORS, IDS), ids=IDS)
+@pytest.mark.parametrize("estimator, key", CASES, ids=IDS)
 @HYPO
 @given(d=st.integers(1, 9).filter(lambda d: d != 4),
        n=st.integers(2, 6))
@@ -90,7 +92,7 @@ def test_wrong_number_of_features(estimator, key, fitted, d, n):
             _call(est, method, X)
 
 
-@pytest.mark.parametrize("estimator, key", zip(ESTIMATORS, IDS), ids=IDS)
+@pytest.mark.parametrize("estimator, key", CASES, ids=IDS)
 @HYPO
 @given(X=arrays(np.float64, st.integers(1, 20),
                 elements=st.floats(0, 1)))
@@ -99,13 +101,13 @@ def test_one_dimensional_X(estimator, key, X):
         _fit(clone(estimator), X, np.arange(len(X)) % 2)
 
 
-@pytest.mark.parametrize("estimator, key", zip(ESTIMATORS, IDS), ids=IDS)
+@pytest.mark.parametrize("estimator, key", CASES, ids=IDS)
 def test_empty_X(estimator, key):
     with pytest.raises(ValueError, match="0 sample"):
         _fit(clone(estimator), np.empty((0, 3)), np.empty(0))
 
 
-@pytest.mark.parametrize("estimator, key", zip(ESTIMATORS, IDS), ids=IDS)
+@pytest.mark.parametrize("estimator, key", CASES, ids=IDS)
 @pytest.mark.parametrize("fmt", ["csr", "csc", "coo"])
 def test_sparse_X(estimator, key, fmt):
     X = sp.random(10, 4, density=0.5, format=fmt, random_state=0)
@@ -113,7 +115,7 @@ def test_sparse_X(estimator, key, fmt):
         _fit(clone(estimator), X, np.arange(10) % 2)
 
 
-@pytest.mark.parametrize("estimator, key", zip(ESTIMATORS, IDS), ids=IDS)
+@pytest.mark.parametrize("estimator, key", CASES, ids=IDS)
 @HYPO
 @given(dtype=st.sampled_from([np.float64, np.float32, np.int64, np.bool_]))
 def test_numeric_dtypes_are_accepted(estimator, key, dtype):
@@ -123,14 +125,14 @@ def test_numeric_dtypes_are_accepted(estimator, key, dtype):
     _fit(clone(estimator), X, y)
 
 
-@pytest.mark.parametrize("estimator, key", zip(ESTIMATORS, IDS), ids=IDS)
+@pytest.mark.parametrize("estimator, key", CASES, ids=IDS)
 def test_object_strings_are_rejected(estimator, key):
     X = np.array([["a", "b"], ["c", "d"], ["e", "f"]], dtype=object)
     with pytest.raises(ValueError, match="could not convert|Unable to convert"):
         _fit(clone(estimator), X, np.array([0, 1, 0]))
 
 
-@pytest.mark.parametrize("estimator, key", zip(ESTIMATORS, IDS), ids=IDS)
+@pytest.mark.parametrize("estimator, key", CASES, ids=IDS)
 def test_use_before_fit(estimator, key):
     X, _ = _data(n=5)
     est = clone(estimator)

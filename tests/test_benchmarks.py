@@ -72,7 +72,8 @@ def test_reproduce_table1_code_path(mnist_available, tmp_path, profile):
     assert saved["settings"] == report["settings"]
     expected = {"teacher", "random generator", "deep AE", "shallow AE",
                 "deep DAE", "shallow DAE", "deep AE, lam=auto", "real data",
-                "deep AE, lam=0.4, mean output"}
+                "deep AE, lam=0.4, mean output",
+                "deep AE, lam searched on the means"}
     assert set(saved["results"]) == expected
     for name in expected - {"teacher"}:
         curve = saved["results"][name]["curve"]
@@ -83,15 +84,46 @@ def test_reproduce_table1_code_path(mnist_available, tmp_path, profile):
         assert key in saved
     assert saved["settings"]["seeds"]["teacher"] >= 0
     table = (out / "table1.md").read_text()
-    assert table.count("\n|") == 10 and "0.978" in table
+    assert table.count("\n|") == 11 and "0.978" in table
     assert "lam calibrated by the package" in table
     assert "final denoising step" in table
+    assert "lam searched on the final denoising step's output" in table
     assert saved["results"]["deep AE, lam=auto"]["lam"] > 0
+    searched = saved["results"]["deep AE, lam searched on the means"]
+    # The search's candidates are lam="auto"'s.
+    assert searched["lam"] in searched["lam_grid"]
+    assert len(searched["mean_test_scores"]) == len(searched["lam_grid"])
     try:
         import matplotlib  # noqa: F401
     except ImportError:
         return
     assert (out / "learning_curves.png").stat().st_size > 1000
+
+
+@pytest.mark.filterwarnings("ignore::sklearn_reinject.SamplingWarning")
+def test_reproduce_table1_rows_run_alone_as_with_the_others(
+        mnist_available, tmp_path):
+    bench = _load_script("reproduce_table1")
+    common = ["--device", "cpu", "--epoch-cap", "1", "--steps-per-epoch",
+              "2", "--student-epochs", "2", "--walks-per-step", "5",
+              "--n-train", "300", "--n-test", "200"]
+    alone = bench.main([*common, "--rows", bench.SEARCHED,
+                        "--out", str(tmp_path / "alone")])
+    both = bench.main([*common, "--rows", "random generator", bench.SEARCHED,
+                       "--out", str(tmp_path / "both")])
+    needed = {"teacher", bench.CALIBRATED, bench.SEARCHED}
+    assert set(alone["results"]) == needed
+    assert set(both["results"]) == needed | {"random generator"}
+    assert "student_seconds" not in alone["results"][bench.CALIBRATED]
+    # The searched row draws from its own stream: the same student either
+    # way.
+    assert (alone["results"][bench.SEARCHED]["curve"]
+            == both["results"][bench.SEARCHED]["curve"])
+    table = (tmp_path / "alone" / "table1.md").read_text()
+    row = "| deep AE | 600,400,100,400,600 | relu | 1 | - | 0.978 | - |"
+    assert row in table
+    with pytest.raises(SystemExit):
+        bench.parse_args(["--rows", "no such row"])
 
 
 def test_reproduce_table1_epoch_overrides():

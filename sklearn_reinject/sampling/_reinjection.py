@@ -164,10 +164,16 @@ class ReinjectionSampler(BaseSampler):
         candidates' chain states are scored, with any ``output``: ``lam``
         sets the chain's noise, and the final denoising step of
         ``output="mean"`` is applied at the chosen value (scored on the
-        denoised means, the smallest candidate wins, its walks barely
-        leaving their starts). A fitted or frozen autoencoder is calibrated
-        on up to 2,000 rows of the ``X`` given to :meth:`fit`, which should
-        then be rows it was not trained on. The cost is nine sampling calls
+        denoised means, the smallest candidate wins when the walks start
+        near the data, from a VAE's samples, their walks barely leaving
+        their starts). To choose ``lam`` by the means themselves, search
+        with :class:`~sklearn.model_selection.GridSearchCV` and
+        :meth:`score`, which scores what :meth:`sample` returns: for
+        Table I's deep AE walked from ``N(0, I)`` that search keeps a
+        hotter ``lam`` (0.4 against 0.1), which trains better students.
+        A fitted or frozen autoencoder is calibrated on up to 2,000 rows of
+        the ``X`` given to :meth:`fit`, which should then be rows it was
+        not trained on. The cost is nine sampling calls
         of at most 2,000 rows and their MMD², a few seconds on MNIST on 2
         CPU cores. Without :meth:`fit`, ``"auto"`` means the autoencoder's
         matched ``default_lam()`` (``2 * noise_std**2`` for a DAE).

@@ -72,7 +72,6 @@ STUDENT_SAMPLING = dict(lam=0.4, output="mean")
 #: search scores what the student is given. Its student draws from its own
 #: stream, so that the row is the same run alone (--rows) or with the others.
 SEARCHED = "deep AE, lam searched on the means"
-EXTRA_ROWS = (CALIBRATED, FOR_STUDENTS, SEARCHED)
 
 AUTOENCODERS = {
     # name: (hidden sizes, activation, denoising, epochs key)
@@ -82,9 +81,10 @@ AUTOENCODERS = {
     "shallow DAE": (SHALLOW, "tanh", True, "shallow_dae"),
 }
 
-#: Every row with a student, in the order they are trained.
-ROWS = ("random generator", *AUTOENCODERS, *EXTRA_ROWS[:1], "real data",
-        *EXTRA_ROWS[1:])
+#: Every row with a student, in the order they are trained (rows added
+#: later come last, so that the earlier rows' shared stream is unchanged).
+ROWS = ("random generator", *AUTOENCODERS, CALIBRATED, "real data",
+        FOR_STUDENTS, SEARCHED)
 
 PROFILES = {
     # Epoch counts of Table I.

@@ -91,9 +91,8 @@ PROFILES = {
     "full": dict(teacher=20, deep_ae=200, shallow_ae=50, deep_dae=200,
                  shallow_dae=100, student_epochs=50),
     # The same shapes and protocol with fewer epochs: the paper's teacher
-    # and student budgets, the autoencoders trained far less. 21 to 23
-    # minutes on 2 cores of an Intel Xeon before the third extra row,
-    # whose student takes about 3.5 more.
+    # and student budgets, the autoencoders trained far less. 26 minutes
+    # on 2 cores of an Intel Xeon (21 to 23 before the third extra row).
     "quick": dict(teacher=20, deep_ae=5, shallow_ae=25, deep_dae=5,
                   shallow_dae=25, student_epochs=50),
 }

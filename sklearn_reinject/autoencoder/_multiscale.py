@@ -255,16 +255,15 @@ class MultiScaleDenoisingAutoencoder(ReconstructTensorMixin, BaseTorchMLP):
         X = validate_data(self, X, dtype=np.float32, ensure_min_samples=1)
         self._check_params(X)
         self.noise_levels_ = self._noise_levels(X)
-        record_data_summary(self, X)
+        variances = record_data_summary(self, X)
         self.data_mean_ = self._feature_mean.astype(np.float32)
         # Each feature's std sets the network's preconditioning, floored
         # at a twentieth of the data's typical std (1.0 for constant data).
-        variances = X.var(axis=0, dtype=np.float64)
         self.sigma_data_ = float(np.sqrt(np.mean(variances)))
         if not self.sigma_data_ > 0:
             self.sigma_data_ = 1.0
         self.data_std_ = np.maximum(
-            np.sqrt(variances), _STD_FLOOR * self.sigma_data_).astype(
+            self._feature_std, _STD_FLOOR * self.sigma_data_).astype(
                 np.float32)
         return self._train(X)
 

@@ -22,8 +22,16 @@ def record_data_summary(estimator, X):
     it) and the private ``_feature_mean`` and ``_feature_std`` (float64;
     to flag walks that start beyond the data's reach). Summaries only: no
     row of ``X`` is kept.
+
+    Returns
+    -------
+    variances : ndarray of shape (n_features,)
+        Each feature's variance (float64), for callers that need it too;
+        ``_feature_std`` is its square root, as ``X.std`` computes it.
     """
     estimator.data_min_ = X.min(axis=0)
     estimator.data_max_ = X.max(axis=0)
     estimator._feature_mean = X.mean(axis=0, dtype=np.float64)
-    estimator._feature_std = X.std(axis=0, dtype=np.float64)
+    variances = X.var(axis=0, dtype=np.float64)
+    estimator._feature_std = np.sqrt(variances)
+    return variances

@@ -73,7 +73,8 @@ def test_reproduce_table1_code_path(mnist_available, tmp_path, profile):
     expected = {"teacher", "random generator", "deep AE", "shallow AE",
                 "deep DAE", "shallow DAE", "deep AE, lam=auto", "real data",
                 "deep AE, lam=0.4, mean output",
-                "deep AE, lam searched on the means"}
+                "deep AE, lam searched on the means",
+                "deep AE, lam searched on the means, all images"}
     assert set(saved["results"]) == expected
     for name in expected - {"teacher"}:
         curve = saved["results"][name]["curve"]
@@ -84,7 +85,7 @@ def test_reproduce_table1_code_path(mnist_available, tmp_path, profile):
         assert key in saved
     assert saved["settings"]["seeds"]["teacher"] >= 0
     table = (out / "table1.md").read_text()
-    assert table.count("\n|") == 11 and "0.978" in table
+    assert table.count("\n|") == 12 and "0.978" in table
     assert "lam calibrated by the package" in table
     assert "final denoising step" in table
     assert "lam searched on the final denoising step's output" in table
@@ -93,6 +94,10 @@ def test_reproduce_table1_code_path(mnist_available, tmp_path, profile):
     # The search's candidates are lam="auto"'s.
     assert searched["lam"] in searched["lam_grid"]
     assert len(searched["mean_test_scores"]) == len(searched["lam_grid"])
+    # The refit row samples the all-images autoencoder at the searched lam.
+    refit = saved["results"]["deep AE, lam searched on the means, all images"]
+    assert refit["lam"] == searched["lam"]
+    assert "deep AE on all images, lam searched" in table
     try:
         import matplotlib  # noqa: F401
     except ImportError:
@@ -107,22 +112,28 @@ def test_reproduce_table1_rows_run_alone_as_with_the_others(
     common = ["--device", "cpu", "--epoch-cap", "1", "--steps-per-epoch",
               "2", "--student-epochs", "2", "--walks-per-step", "5",
               "--n-train", "300", "--n-test", "200"]
-    alone = bench.main([*common, "--rows", bench.SEARCHED,
+    alone = bench.main([*common, "--rows", bench.SEARCHED, bench.REFIT,
                         "--out", str(tmp_path / "alone")])
     both = bench.main([*common, "--rows", "random generator", bench.SEARCHED,
                        "--out", str(tmp_path / "both")])
     full = bench.main([*common, "--out", str(tmp_path / "full")])
-    needed = {"teacher", bench.CALIBRATED, bench.SEARCHED}
+    needed = {"teacher", "deep AE", bench.CALIBRATED, bench.SEARCHED,
+              bench.REFIT}
     assert set(alone["results"]) == needed
-    assert set(both["results"]) == needed | {"random generator"}
+    assert set(both["results"]) == needed - {"deep AE", bench.REFIT} | {
+        "random generator"}
     assert "student_seconds" not in alone["results"][bench.CALIBRATED]
     # The same networks (the search's MMD² to the last digit) and, as the
-    # searched row draws from its own stream, the same student, whatever
-    # else runs.
+    # searched rows draw from streams of their own, the same students,
+    # whatever else runs.
     for run in (both, full):
         for key in ("mean_test_scores", "curve"):
             assert (alone["results"][bench.SEARCHED][key]
                     == run["results"][bench.SEARCHED][key])
+    assert (alone["results"][bench.REFIT]["curve"]
+            == full["results"][bench.REFIT]["curve"])
+    assert (alone["results"]["deep AE"]["test_reconstruction_score"]
+            == full["results"]["deep AE"]["test_reconstruction_score"])
     table = (tmp_path / "alone" / "table1.md").read_text()
     row = "| deep AE | 600,400,100,400,600 | relu | 1 | - | 0.978 | - |"
     assert row in table

@@ -141,6 +141,33 @@ def test_reproduce_table1_rows_run_alone_as_with_the_others(
         bench.parse_args(["--rows", "no such row"])
 
 
+@pytest.mark.filterwarnings("ignore::sklearn_reinject.SamplingWarning")
+def test_table1_stream_spread_repeats_the_table_row(mnist_available,
+                                                    tmp_path):
+    # Its first stream is the refit row's: the same student, step by step;
+    # the other streams give other students.
+    common = ["--seed", "1", "--device", "cpu", "--epoch-cap", "1",
+              "--steps-per-epoch", "10", "--walks-per-step", "10",
+              "--n-train", "300", "--n-test", "200"]
+    spread = _load_script("table1_stream_spread").main(
+        [*common, "--streams", "3", "--out", str(tmp_path / "spread")])
+    table = _load_script("reproduce_table1")
+    row = table.main([*common, "--rows", table.REFIT,
+                      "--out", str(tmp_path / "table")])
+    curves = [s["curve"] for s in spread["students"]]
+    assert curves[0] == row["results"][table.REFIT]["curve"]
+    assert len({c[-1][1] for c in curves}) > 1
+    summary = json.loads((tmp_path / "spread" / "results.json").read_text(
+        ))["summary"]
+    accuracies = [c[-1][1] for c in curves]
+    assert summary["mean"] == pytest.approx(np.mean(accuracies))
+    assert summary["at_least_paper"] == 0
+    assert "(the table row's stream)" in (
+        tmp_path / "spread" / "streams.md").read_text()
+    with pytest.raises(SystemExit):
+        _load_script("table1_stream_spread").parse_args(["--streams", "0"])
+
+
 def test_reproduce_table1_epoch_overrides():
     bench = _load_script("reproduce_table1")
     quick = bench.settings_from(bench.parse_args([]))["epochs"]

@@ -87,6 +87,10 @@ AUTOENCODERS = {
     "shallow DAE": (SHALLOW, "tanh", True, "shallow_dae"),
 }
 
+#: The rows whose students draw from streams of their own: the index of
+#: each one's seed in ``draw_seeds(seeds["stream"], ...)``.
+OWN_STREAMS = {SEARCHED: 1, REFIT: 2}
+
 #: Every row with a student, in the order they are trained (rows added
 #: later come last, so that the earlier rows' shared stream is unchanged).
 ROWS = ("random generator", *AUTOENCODERS, CALIBRATED, "real data",
@@ -203,6 +207,25 @@ def train_student_online(stream, teacher, X_test, y_test, settings, device,
     return curve
 
 
+def table_seeds(seed):
+    """The seeds a run draws from its master ``seed``."""
+    from sklearn_reinject.utils._random import draw_seeds
+
+    return dict(zip(["teacher", "student", "stream", *AUTOENCODERS],
+                    draw_seeds(seed, 3 + len(AUTOENCODERS))))
+
+
+def train_teacher(settings, seed, X_train, y_train, device):
+    """The teacher MLP (500, 500), fitted on the real training images."""
+    from sklearn_reinject import SoftTargetClassifier
+
+    return SoftTargetClassifier(
+        hidden_layer_sizes=(500, 500),
+        max_epochs=settings["epochs"]["teacher"],
+        batch_size=settings["teacher_batch_size"], lr=settings["lr"],
+        device=device, random_state=seed).fit(X_train, y_train)
+
+
 def make_autoencoder(name, epochs, device, seed, batch_size=32, lr=1e-3,
                      callbacks=None):
     """The Table I autoencoder ``name``, unfitted."""
@@ -221,8 +244,7 @@ def run(args):
     from sklearn.model_selection import GridSearchCV
     from sklearn.utils import check_random_state
 
-    from sklearn_reinject import (GaussianNoiseSampler, ReinjectionSampler,
-                                  SoftTargetClassifier)
+    from sklearn_reinject import GaussianNoiseSampler, ReinjectionSampler
     from sklearn_reinject.datasets import load_mnist
     from sklearn_reinject.sampling._calibration import calibration_split
     from sklearn_reinject.utils._device import resolve_device
@@ -239,16 +261,13 @@ def run(args):
     X_train, y_train = X_train[:args.n_train], y_train[:args.n_train]
     X_test, y_test = X_test[:args.n_test], y_test[:args.n_test]
     ep = settings["epochs"]
-    seeds = dict(zip(["teacher", "student", "stream", *AUTOENCODERS],
-                     draw_seeds(args.seed, 3 + len(AUTOENCODERS))))
+    seeds = table_seeds(args.seed)
     settings["seeds"] = seeds
     results = {}
 
     t0 = time.perf_counter()
-    teacher = SoftTargetClassifier(
-        hidden_layer_sizes=(500, 500), max_epochs=ep["teacher"],
-        batch_size=settings["teacher_batch_size"], lr=settings["lr"],
-        device=device, random_state=seeds["teacher"]).fit(X_train, y_train)
+    teacher = train_teacher(settings, seeds["teacher"], X_train, y_train,
+                            device)
     teacher_acc = float(teacher.score(X_test, y_test))
     results["teacher"] = dict(accuracy=teacher_acc,
                               fit_seconds=time.perf_counter() - t0)
@@ -323,8 +342,8 @@ def run(args):
         # search chose on the images the calibrated one never saw.
         generators[REFIT] = ReinjectionSampler(
             generators["deep AE"].autoencoder, n_steps=settings["n_steps"],
-            burn_in=settings["burn_in"], output="mean",
-            lam=results[SEARCHED]["lam"])
+            burn_in=settings["burn_in"],
+            **{**STUDENT_SAMPLING, "lam": results[SEARCHED]["lam"]})
         results[REFIT] = dict(lam=results[SEARCHED]["lam"])
     generators["random generator"] = GaussianNoiseSampler().fit(X_train)
 
@@ -332,9 +351,9 @@ def run(args):
     # The rows added later come last, so that every other row's stream is
     # what it was before they existed; SEARCHED and REFIT have streams of
     # their own (draw_seeds draws a prefix of the same sequence).
-    own_seeds = draw_seeds(seeds["stream"], 3)
-    own_stream = {SEARCHED: check_random_state(own_seeds[1]),
-                  REFIT: check_random_state(own_seeds[2])}
+    own_seeds = draw_seeds(seeds["stream"], 1 + max(OWN_STREAMS.values()))
+    own_stream = {name: check_random_state(own_seeds[i])
+                  for name, i in OWN_STREAMS.items()}
     for name in (r for r in ROWS if r in rows):
         t0 = time.perf_counter()
         rng = own_stream.get(name, stream_rng)

@@ -57,7 +57,7 @@ def parse_args(argv=None):
 def run(args):
     from sklearn.utils import check_random_state
 
-    from sklearn_reinject import ReinjectionSampler, SoftTargetClassifier
+    from sklearn_reinject import ReinjectionSampler
     from sklearn_reinject.datasets import load_mnist
     from sklearn_reinject.utils._device import resolve_device
     from sklearn_reinject.utils._random import draw_seeds
@@ -77,13 +77,10 @@ def run(args):
     X_train, y_train = X_train[:args.n_train], y_train[:args.n_train]
     X_test, y_test = X_test[:args.n_test], y_test[:args.n_test]
     ep = settings["epochs"]
-    # The seeds reproduce_table1.py draws from the same master seed.
-    seeds = dict(zip(["teacher", "student", "stream", *table1.AUTOENCODERS],
-                     draw_seeds(args.seed, 3 + len(table1.AUTOENCODERS))))
-    teacher = SoftTargetClassifier(
-        hidden_layer_sizes=(500, 500), max_epochs=ep["teacher"],
-        batch_size=settings["teacher_batch_size"], lr=settings["lr"],
-        device=device, random_state=seeds["teacher"]).fit(X_train, y_train)
+    # The seeds, teacher and deep AE of reproduce_table1.py.
+    seeds = table1.table_seeds(args.seed)
+    teacher = table1.train_teacher(settings, seeds["teacher"], X_train,
+                                   y_train, device)
     teacher_acc = float(teacher.score(X_test, y_test))
     log(f"teacher: test accuracy {teacher_acc:.4f}")
     ae = table1.make_autoencoder(
@@ -94,8 +91,9 @@ def run(args):
                                  burn_in=settings["burn_in"],
                                  **table1.STUDENT_SAMPLING)
     # draw_seeds draws a prefix of one sequence: the first of these is the
-    # table's REFIT stream (its third own stream), the rest are fresh.
-    stream_seeds = draw_seeds(seeds["stream"], 2 + args.streams)[2:]
+    # table's REFIT stream, the rest are fresh.
+    first = table1.OWN_STREAMS[table1.REFIT]
+    stream_seeds = draw_seeds(seeds["stream"], first + args.streams)[first:]
     students = []
     for k, stream_seed in enumerate(stream_seeds):
         rng = check_random_state(stream_seed)

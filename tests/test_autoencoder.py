@@ -158,6 +158,9 @@ def test_gaussian_corruption_std():
 
 def test_denoising_default_lam_matches_noise():
     assert DenoisingAutoencoder(noise_std=0.5).default_lam() == 0.5
+    # Rounded to the number it stands for, not 2 * 0.2**2 =
+    # 0.08000000000000002.
+    assert DenoisingAutoencoder(noise_std=0.2).default_lam() == 0.08
     assert DenoisingAutoencoder(noise_std=0.0).default_lam() == 0.1
     assert LossyAutoencoder().default_lam() == 0.1
 

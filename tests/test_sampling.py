@@ -690,6 +690,9 @@ def test_auto_lam_calibrates_to_better_samples(digits, sigma):
     assert sampler.lam_ in sampler.lam_grid_
     assert sampler.lam_scores_.shape == sampler.lam_grid_.shape
     assert sampler.lam_grid_[6] == pytest.approx(2 * sigma**2)
+    # The candidates are the round numbers they stand for (0.02, not
+    # 2 * 0.1**2 = 0.020000000000000004).
+    assert sampler.lam_grid_[6] == round(2 * sigma**2, 12)
     bandwidth = median_heuristic(X_test)
 
     def mmd(lam):

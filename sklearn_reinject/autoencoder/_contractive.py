@@ -4,6 +4,7 @@ from numbers import Integral, Real
 
 from ..nn import chain_jacobian_frobenius_sq, jacobian_frobenius_sq
 from ..utils._compat import Interval, StrOptions
+from ..utils._constants import round_lam
 from ._base import BaseAutoencoder
 
 #: ``jacobian="auto"`` is exact up to this many features.
@@ -197,5 +198,5 @@ class ContractiveAutoencoder(BaseAutoencoder):
             ``2 * contraction``, or ``0.1`` without contraction.
         """
         if self.contraction > 0:
-            return 2.0 * float(self.contraction)
+            return round_lam(2.0 * float(self.contraction))
         return super().default_lam()

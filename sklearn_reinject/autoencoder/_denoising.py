@@ -5,7 +5,7 @@ from numbers import Real
 import torch
 
 from ..utils._compat import Interval
-from ..utils._constants import DEFAULT_LAM
+from ..utils._constants import DEFAULT_LAM, round_lam
 from ._base import BaseAutoencoder
 
 
@@ -149,7 +149,7 @@ class DenoisingAutoencoder(BaseAutoencoder):
     >>> dae = DenoisingAutoencoder(hidden_layer_sizes=(32,), noise_std=0.2,
     ...                            max_epochs=2, device="cpu", random_state=0)
     >>> dae.fit(X).default_lam()
-    0.08000000000000002
+    0.08
     """
 
     _parameter_constraints: dict = {
@@ -223,5 +223,5 @@ class DenoisingAutoencoder(BaseAutoencoder):
             The matched sampling ``lam``.
         """
         if self.noise_std > 0:
-            return 2.0 * float(self.noise_std) ** 2
+            return round_lam(2.0 * float(self.noise_std) ** 2)
         return DEFAULT_LAM

@@ -11,6 +11,7 @@ from ..nn import NoiseConditionalDenoiser, DenoisingScoreMatchingLoss
 from ._base import ReconstructTensorMixin, sample_by_reinjection
 from ..utils._batching import batched_apply
 from ..utils._compat import Interval, StrOptions, _fit_context
+from ..utils._constants import round_lam
 from ..utils._validation import record_data_summary
 
 #: Rows used to measure the data's spread for ``sigma_max="auto"`` and
@@ -416,7 +417,7 @@ class MultiScaleDenoisingAutoencoder(ReconstructTensorMixin, BaseTorchMLP):
         -------
         lam : float
         """
-        return 2.0 * float(self.noise_levels_[-1]) ** 2
+        return round_lam(2.0 * float(self.noise_levels_[-1]) ** 2)
 
     def sample(self, n_samples=1, random_state=None):
         """Generate samples by annealed reinjection with default settings.

@@ -6,6 +6,7 @@ import numpy as np
 
 from ..exceptions import ChainDivergenceError, SamplingWarning
 from ..metrics import median_heuristic, mmd2_unbiased
+from ..utils._constants import round_lam
 from ..utils._random import draw_seeds
 
 #: Share of X held out from the autoencoder's training, and the most rows
@@ -55,7 +56,7 @@ def calibrate_lam(sample, centre, X_cal):
     scores : ndarray of shape (9,)
         Their MMD², ``inf`` where the chains diverged.
     """
-    grid = float(centre) * CALIBRATION_GRID
+    grid = np.array([round_lam(v) for v in float(centre) * CALIBRATION_GRID])
     bandwidth = median_heuristic(X_cal, random_state=0)
     scores = []
     for lam in grid:

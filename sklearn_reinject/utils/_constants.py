@@ -4,6 +4,19 @@
 #: :class:`~sklearn_reinject.ReinjectionSampler` and of ``default_lam()``
 #: for autoencoders that know no matched value.
 DEFAULT_LAM = 0.1
+
+
+def round_lam(value):
+    """``value`` to twelve significant digits, as a float.
+
+    Matched and calibrated ``lam`` values are products of floats: ``2 *
+    0.2**2`` is 0.08000000000000002. Rounded, they print as the numbers
+    they stand for, and differ from the products by far less than float32
+    arithmetic resolves.
+    """
+    return float(f"{float(value):.12g}")
+
+
 #: Rows generated or labelled per block where a whole request would not
 #: fit in memory at once (ancestral samples, Gaussian noise, teacher labels).
 CHUNK_ROWS = 65_536

@@ -9,7 +9,7 @@ from sklearn.model_selection import train_test_split
 
 from sklearn_reinject import (DenoisingAutoencoder, GaussianNoiseSampler,
                               PseudoRehearsalClassifier, ReinjectionSampler,
-                              SoftTargetClassifier)
+                              SoftTargetClassifier, VariationalAutoencoder)
 
 from .test_privacy import _rows_in
 
@@ -227,3 +227,14 @@ def test_rehearsal_samples_follow_the_generator(split_digits):
     noise = GaussianNoiseSampler(mean=0.3, std=0.3).fit(X_train)
     np.testing.assert_array_equal(_rehearsal_samples(noise, 30, 7),
                                   noise.sample(30, random_state=7))
+    # An autoencoder whose sample is reinjection at its matched lam: the
+    # same walks' denoised estimates. A VAE's ancestral samples as drawn.
+    ae = sampler.autoencoder_
+    means = ReinjectionSampler(ae, lam=ae.default_lam(), output="mean",
+                               random_state=7).sample(30)
+    np.testing.assert_array_equal(_rehearsal_samples(ae, 30, 7), means)
+    assert not np.array_equal(means, ae.sample(30, random_state=7))
+    vae = VariationalAutoencoder(hidden_layer_sizes=(16, 4), max_epochs=1,
+                                 device="cpu").fit(X_train)
+    np.testing.assert_array_equal(_rehearsal_samples(vae, 30, 7),
+                                  vae.sample(30, random_state=7))

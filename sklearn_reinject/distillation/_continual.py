@@ -10,6 +10,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
 from ..autoencoder import DenoisingAutoencoder
+from ..autoencoder._base import BaseAutoencoder, sample_by_reinjection
 from ..sampling import ReinjectionSampler
 from ..utils._compat import HasMethods, Interval, StrOptions, _fit_context
 from ..utils._constants import CHUNK_ROWS
@@ -26,18 +27,24 @@ def _rehearsal_samples(generator, n_samples, seed):
     """The shared generator's own samples, to refit it on.
 
     A :class:`~sklearn_reinject.ReinjectionSampler` that returns its
-    chain's noisy states (``output="state"``) gives their denoised
-    estimates instead (``output="mean"``, the final denoising step):
-    refitted on its own noisy states, generation after generation, the
-    memory would learn the walks' noise on top of the digits. Samples that
-    the sampler maps onto the data's per-feature moments already have the
-    data's spread and are kept as they are, as are other generators'.
+    chain's noisy states (``output="state"``), or an autoencoder whose
+    ``sample`` returns them, gives their denoised estimates instead
+    (``output="mean"``, the final denoising step): refitted on its own
+    noisy states, generation after generation, the memory would learn the
+    walks' noise on top of the digits. Samples that the sampler maps onto
+    the data's per-feature moments already have the data's spread and are
+    kept as they are, as are other generators' (a VAE's ancestral
+    samples, for one).
     """
     if (isinstance(generator, ReinjectionSampler)
             and generator.output == "state"
             and not generator._moments_apply()):
         return generator._draw(n_samples, check_random_state(seed),
                                output="mean")
+    if (isinstance(generator, BaseAutoencoder)
+            and type(generator).sample is BaseAutoencoder.sample):
+        return sample_by_reinjection(generator, n_samples, seed,
+                                     output="mean")
     return generator.sample(n_samples, random_state=seed)
 
 
@@ -76,8 +83,9 @@ class PseudoRehearsalClassifier(InnerClassifierMixin, MetaEstimatorMixin,
       but each refit can lose detail of the oldest tasks. Its own samples
       are clipped to the range of the data it was trained on (when it
       records one, as the package's autoencoders do). A
-      :class:`~sklearn_reinject.ReinjectionSampler` that returns noisy
-      chain states refits on their denoised estimates (``output="mean"``)
+      :class:`~sklearn_reinject.ReinjectionSampler` (or an autoencoder)
+      that returns noisy chain states refits on their denoised estimates
+      (``output="mean"``)
       and still replays its states to the classifier: on split MNIST
       (quick profile of ``benchmarks/continual_split_mnist.py``, three
       seeds) the shared memory refitted on its states ended at 0.55 to

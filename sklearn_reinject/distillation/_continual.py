@@ -9,7 +9,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
-from ..autoencoder import DenoisingAutoencoder
+from ..autoencoder import VariationalAutoencoder
 from ..autoencoder._base import BaseAutoencoder, sample_by_reinjection
 from ..sampling import ReinjectionSampler
 from ..utils._compat import HasMethods, Interval, StrOptions, _fit_context
@@ -102,8 +102,15 @@ class PseudoRehearsalClassifier(InnerClassifierMixin, MetaEstimatorMixin,
         Regenerates a task's rows: any autoencoder of this package (its
         ``sample``), a :class:`~sklearn_reinject.ReinjectionSampler`, or any
         estimator with ``fit(X)`` and ``sample(n_samples, random_state)``.
-        Cloned for each task. ``None`` means
-        ``ReinjectionSampler(DenoisingAutoencoder(), lam="auto")``.
+        Cloned for each task. ``None`` means reinjection from a VAE's
+        prior, ``ReinjectionSampler(VariationalAutoencoder(), lam="auto",
+        init="prior", n_steps=3, burn_in=0)``. On split MNIST (quick
+        profile of ``benchmarks/continual_split_mnist.py``, three seeds)
+        it ended at 0.933 to 0.943 mean accuracy after five tasks (full
+        profile: 0.958 to 0.960), where the earlier default,
+        ``ReinjectionSampler(DenoisingAutoencoder(), lam="auto")``, whose
+        walks start from ``N(0, I)``, ended at 0.42 to 0.48 (0.33 to
+        0.35).
     classifier : classifier with partial_fit, default=None
         The model that learns the tasks, continued from task to task with
         ``partial_fit``. ``None`` means ``SoftTargetClassifier()``.
@@ -219,9 +226,11 @@ class PseudoRehearsalClassifier(InnerClassifierMixin, MetaEstimatorMixin,
 
     # -- components ----------------------------------------------------------
     def _components(self):
-        generator = (self.generator if self.generator is not None
-                     else ReinjectionSampler(DenoisingAutoencoder(),
-                                             lam="auto"))
+        generator = self.generator
+        if generator is None:
+            generator = ReinjectionSampler(
+                VariationalAutoencoder(), lam="auto", init="prior",
+                n_steps=3, burn_in=0)
         classifier = (self.classifier if self.classifier is not None
                       else SoftTargetClassifier())
         return generator, classifier

@@ -12,6 +12,10 @@ fits ``SyntheticDistiller(sampler=..., random_state=seed)`` with every other
 parameter at its default (teacher, student, ``n_samples``); the student is
 scored on training images 50,000-59,999. The test images are never read.
 
+``--candidates generator`` asks it of reinjection from a default VAE's
+prior (``lam="auto"``, ``init="prior"``, 3 steps), the default generator
+of ``PseudoRehearsalClassifier``.
+
 ``--candidates balance`` asks the same of the distiller's
 ``class_balance``: the default sampler with the samples as drawn, and with
 them balanced over the teacher's classes to the shares of ``y``
@@ -50,17 +54,27 @@ BALANCE = {
     "default (samples as drawn)": {},
     "class_balance='data'": dict(class_balance="data"),
 }
+#: Samplers compared with ``--candidates generator``: the default, and
+#: reinjection from a VAE's prior (PseudoRehearsalClassifier's default
+#: generator), each autoencoder at its default settings.
+GENERATORS = {
+    "default (DAE, lam=0.1, states)": {},
+    "VAE prior (lam='auto', init='prior', 3 steps)": dict(
+        autoencoder="vae", lam="auto", init="prior", n_steps=3, burn_in=0),
+}
 #: Training images the students are scored on, never trained on.
 VALIDATION = slice(50_000, 60_000)
 
 
 def run(args):
     from sklearn_reinject import (DenoisingAutoencoder, ReinjectionSampler,
-                                  SyntheticDistiller)
+                                  SyntheticDistiller, VariationalAutoencoder)
     from sklearn_reinject.datasets import load_fashion_mnist, load_mnist
 
     loaders = {"MNIST": load_mnist, "Fashion-MNIST": load_fashion_mnist}
-    candidates = SETTINGS if args.candidates == "sampler" else BALANCE
+    candidates = {"sampler": SETTINGS, "balance": BALANCE,
+                  "generator": GENERATORS}[args.candidates]
+    on_sampler = args.candidates != "balance"
     log = make_log()
     start = time.perf_counter()
     results = {}
@@ -73,12 +87,14 @@ def run(args):
                 VALIDATION.start, args.n_train, replace=False)
             for name, params in candidates.items():
                 t0 = time.perf_counter()
+                sampler_params = dict(params) if on_sampler else {}
+                autoencoder = (VariationalAutoencoder if sampler_params.pop(
+                    "autoencoder", "dae") == "vae" else DenoisingAutoencoder)
                 sampler = ReinjectionSampler(
-                    DenoisingAutoencoder(device=args.device),
-                    **(params if args.candidates == "sampler" else {}))
+                    autoencoder(device=args.device), **sampler_params)
                 distiller = SyntheticDistiller(
                     sampler=sampler, random_state=seed,
-                    **(params if args.candidates == "balance" else {}),
+                    **({} if on_sampler else params),
                     **({} if args.n_samples is None else
                        dict(n_samples=args.n_samples)))
                 with warnings.catch_warnings():
@@ -117,8 +133,8 @@ def table_markdown(report):
                 f"{np.std(acc):.4f} | "
                 f"{' / '.join(f'{a:.4f}' for a in acc)} | {teacher:.4f} |")
     lines.append("")
-    varied = ("the sampler" if report.get("candidates", "sampler")
-              == "sampler" else "`class_balance`")
+    varied = ("`class_balance`" if report.get("candidates") == "balance"
+              else "the sampler")
     lines.append(
         f"`SyntheticDistiller` defaults but {varied}; {report['n_train']} "
         f"training images per seed (seeds {report['seeds']}) from images "
@@ -136,10 +152,12 @@ def main(argv=None):
     p.add_argument("--n-val", type=int, default=10_000)
     p.add_argument("--n-samples", type=int, default=None,
                    help="the distiller's n_samples (default: its own)")
-    p.add_argument("--candidates", choices=["sampler", "balance"],
+    p.add_argument("--candidates", choices=["sampler", "balance",
+                                            "generator"],
                    default="sampler",
-                   help="compare sampler settings (default) or the "
-                        "distiller's class_balance")
+                   help="compare sampler settings (default), the "
+                        "distiller's class_balance, or the default "
+                        "sampler against walks from a VAE's prior")
     p.add_argument("--device", default="cpu")
     p.add_argument("--data-home", default=None)
     p.add_argument("--out", type=Path, default=Path("out/distiller_setting"))

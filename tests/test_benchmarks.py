@@ -584,7 +584,7 @@ def test_imbalanced_walk_length_code_path(tmp_path, compare, table):
 
 
 @pytest.mark.filterwarnings("ignore::sklearn_reinject.SamplingWarning")
-@pytest.mark.parametrize("candidates", ["sampler", "balance"])
+@pytest.mark.parametrize("candidates", ["sampler", "balance", "generator"])
 def test_distiller_sampler_setting_code_path(mnist_available, tmp_path,
                                              candidates):
     bench = _load_script("distiller_sampler_setting")
@@ -593,7 +593,8 @@ def test_distiller_sampler_setting_code_path(mnist_available, tmp_path,
                          "--n-samples", "300", "--candidates", candidates,
                          "--out", str(tmp_path)])
     saved = json.loads((tmp_path / "results.json").read_text())
-    expected = bench.SETTINGS if candidates == "sampler" else bench.BALANCE
+    expected = {"sampler": bench.SETTINGS, "balance": bench.BALANCE,
+                "generator": bench.GENERATORS}[candidates]
     assert list(saved["results"]["MNIST"]) == list(expected)
     assert saved["results"] == report["results"]
     for runs in saved["results"]["MNIST"].values():

@@ -9,7 +9,7 @@ from sklearn.svm import LinearSVC
 
 from sklearn_reinject import (DenoisingAutoencoder, GaussianNoiseSampler,
                               ReinjectionSampler, SoftTargetClassifier,
-                              SyntheticDistiller)
+                              SyntheticDistiller, VariationalAutoencoder)
 from sklearn_reinject.distillation._distiller import (
     balanced_choice, tempered)
 
@@ -324,11 +324,15 @@ def test_frozen_sampler_is_used_as_is(digits, teacher, dae):
 
 def test_default_components_take_nested_parameters(digits):
     distiller = SyntheticDistiller().set_params(
-        sampler__lam=0.2, sampler__autoencoder__noise_std=0.3,
+        sampler__lam=0.2, sampler__autoencoder__beta=0.5,
         student__max_epochs=3)
     assert isinstance(distiller.sampler, ReinjectionSampler)
     assert distiller.sampler.lam == 0.2
-    assert distiller.sampler.autoencoder.noise_std == 0.3
+    assert distiller.sampler.autoencoder.beta == 0.5
+    # The rest of the default sampler: walks from a VAE's prior.
+    assert isinstance(distiller.sampler.autoencoder, VariationalAutoencoder)
+    assert (distiller.sampler.init, distiller.sampler.n_steps,
+            distiller.sampler.burn_in) == ("prior", 3, 0)
     assert distiller.student.max_epochs == 3
     # The rest of the default student stays as the docstring says.
     assert (distiller.student.batch_size, distiller.student.lr) == (512,

@@ -10,7 +10,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
-from ..autoencoder import DenoisingAutoencoder
+from ..autoencoder import VariationalAutoencoder
 from ..sampling import ReinjectionSampler
 from ..utils._compat import HasMethods, Interval, StrOptions, _fit_context
 from ..utils._constants import CHUNK_ROWS
@@ -122,7 +122,15 @@ class SyntheticDistiller(InnerClassifierMixin, MetaEstimatorMixin,
         ``SoftTargetClassifier()``.
     sampler : sampler, default=None
         Generates the synthetic data (``fit(X)``, ``sample(n)``). ``None``
-        means ``ReinjectionSampler(DenoisingAutoencoder())``.
+        means reinjection from a VAE's prior,
+        ``ReinjectionSampler(VariationalAutoencoder(), lam="auto",
+        init="prior", n_steps=3, burn_in=0)``. With every other default
+        (10,000 training images, three seeds, students scored on held-out
+        training images; ``benchmarks/distiller_sampler_setting.py
+        --candidates generator``) its students reached 0.936 on MNIST and
+        0.845 on Fashion-MNIST, against 0.926 and 0.819 for the earlier
+        default, ``ReinjectionSampler(DenoisingAutoencoder())``, whose
+        walks start from ``N(0, I)``.
     student : classifier, default=None
         Learns from the synthetic data. ``None`` means
         ``SoftTargetClassifier(batch_size=512, lr=3e-3)``: on the
@@ -248,7 +256,9 @@ class SyntheticDistiller(InnerClassifierMixin, MetaEstimatorMixin,
     #: What ``None`` means for each component.
     _DEFAULT_COMPONENTS = {
         "teacher": SoftTargetClassifier,
-        "sampler": lambda: ReinjectionSampler(DenoisingAutoencoder()),
+        "sampler": lambda: ReinjectionSampler(
+            VariationalAutoencoder(), lam="auto", init="prior", n_steps=3,
+            burn_in=0),
         "student": lambda: SoftTargetClassifier(batch_size=512, lr=3e-3),
     }
 
@@ -261,11 +271,11 @@ class SyntheticDistiller(InnerClassifierMixin, MetaEstimatorMixin,
         """Set parameters, including those of a default component.
 
         ``set_params(sampler__lam=0.2)`` on a distiller whose ``sampler``
-        is ``None`` first sets ``sampler`` to the default it stands for,
-        ``ReinjectionSampler(DenoisingAutoencoder())``, then sets its
-        ``lam``; the same holds for ``teacher`` and ``student``. A search
-        such as ``GridSearchCV(SyntheticDistiller(), {"sampler__lam":
-        [...]})`` therefore works without spelling out the sampler.
+        is ``None`` first sets ``sampler`` to the default it stands for
+        (see ``sampler``), then sets its ``lam``; the same holds for
+        ``teacher`` and ``student``. A search such as
+        ``GridSearchCV(SyntheticDistiller(), {"sampler__lam": [...]})``
+        therefore works without spelling out the sampler.
 
         Parameters
         ----------

@@ -9,14 +9,13 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
-from ..autoencoder import VariationalAutoencoder
 from ..autoencoder._base import BaseAutoencoder, sample_by_reinjection
 from ..sampling import ReinjectionSampler
 from ..utils._compat import HasMethods, Interval, StrOptions, _fit_context
 from ..utils._constants import CHUNK_ROWS
 from ..utils._random import draw_seeds
 from ._delegate import InnerClassifierMixin
-from ._distiller import _with_seed
+from ._distiller import _with_seed, default_sampler
 from ._student import SoftTargetClassifier
 
 #: Seeds drawn per task: classifier, generator, replay samples, shuffling.
@@ -85,13 +84,13 @@ class PseudoRehearsalClassifier(InnerClassifierMixin, MetaEstimatorMixin,
       records one, as the package's autoencoders do). A
       :class:`~sklearn_reinject.ReinjectionSampler` (or an autoencoder)
       that returns noisy chain states refits on their denoised estimates
-      (``output="mean"``)
-      and still replays its states to the classifier: on split MNIST
-      (quick profile of ``benchmarks/continual_split_mnist.py``, three
-      seeds) the shared memory refitted on its states ended at 0.55 to
-      0.57 mean accuracy after five tasks, refitted on the denoised
-      estimates at 0.79 to 0.84 (0.90 to 0.93 with one generator per
-      task, sampled the same way).
+      (``output="mean"``) and still replays its states to the classifier:
+      on split MNIST (quick profile of
+      ``benchmarks/continual_split_mnist.py``, three seeds) the shared
+      memory refitted on its states ended at 0.55 to 0.57 mean accuracy
+      after five tasks, refitted on the denoised estimates at 0.79 to
+      0.84 (0.90 to 0.93 with one generator per task, sampled the same
+      way).
 
     Neither keeps a training row, unless the generator itself does (a
     :class:`~sklearn_reinject.ReinjectionSampler` with ``init="data"``).
@@ -226,11 +225,8 @@ class PseudoRehearsalClassifier(InnerClassifierMixin, MetaEstimatorMixin,
 
     # -- components ----------------------------------------------------------
     def _components(self):
-        generator = self.generator
-        if generator is None:
-            generator = ReinjectionSampler(
-                VariationalAutoencoder(), lam="auto", init="prior",
-                n_steps=3, burn_in=0)
+        generator = (self.generator if self.generator is not None
+                     else default_sampler())
         classifier = (self.classifier if self.classifier is not None
                       else SoftTargetClassifier())
         return generator, classifier
@@ -401,9 +397,9 @@ class PseudoRehearsalClassifier(InnerClassifierMixin, MetaEstimatorMixin,
         old = self.generators_[0]
         X_self = np.asarray(_rehearsal_samples(
             old, n_self, draw_seeds(replay_seed, 2)[1]), dtype=np.float32)
-        # Reinjected states carry noise beyond the data's range, which a
-        # generator trained with loss="bce" would refuse: they are clipped
-        # to the range the old generator was trained on, when it has one.
+        # A generator's samples may leave the data's range, which one
+        # trained with loss="bce" would refuse: they are clipped to the
+        # range the old generator was trained on, when it has one.
         owner = getattr(old, "autoencoder_", old)
         low, high = (getattr(owner, "data_min_", None),
                      getattr(owner, "data_max_", None))

@@ -94,6 +94,16 @@ def balanced_choice(top, n_keep, target, random_state=None):
     return np.sort(np.concatenate(keep))
 
 
+def default_sampler():
+    """Reinjection from a VAE's prior, the package's default generator.
+
+    What ``sampler=None`` of :class:`SyntheticDistiller` and
+    ``generator=None`` of :class:`PseudoRehearsalClassifier` stand for.
+    """
+    return ReinjectionSampler(VariationalAutoencoder(), lam="auto",
+                              init="prior", n_steps=3, burn_in=0)
+
+
 class SyntheticDistiller(InnerClassifierMixin, MetaEstimatorMixin,
                          ClassifierMixin, BaseEstimator):
     """Train a student classifier on synthetic data labelled by a teacher.
@@ -256,9 +266,7 @@ class SyntheticDistiller(InnerClassifierMixin, MetaEstimatorMixin,
     #: What ``None`` means for each component.
     _DEFAULT_COMPONENTS = {
         "teacher": SoftTargetClassifier,
-        "sampler": lambda: ReinjectionSampler(
-            VariationalAutoencoder(), lam="auto", init="prior", n_steps=3,
-            burn_in=0),
+        "sampler": default_sampler,
         "student": lambda: SoftTargetClassifier(batch_size=512, lr=3e-3),
     }
 

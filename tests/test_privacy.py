@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from scipy.spatial.distance import cdist
 
-from sklearn_reinject import ReinjectionSampler
+from sklearn_reinject import (PseudoRehearsalClassifier, ReinjectionSampler,
+                              SoftTargetClassifier, SyntheticDistiller)
 from sklearn_reinject.metrics import (closer_to_training_share,
                                       distance_to_closest_record,
                                       near_copy_share,
@@ -41,6 +42,20 @@ def _fit(est, X, y):
                          ids=lambda e: type(e).__name__)
 def test_fitted_estimators_keep_no_training_row(est):
     X, y = _marked_data()
+    blob = pickle.dumps(_fit(est, X, y))
+    assert _rows_in(blob, X) == []
+
+
+@pytest.mark.parametrize("make", [SyntheticDistiller,
+                                  PseudoRehearsalClassifier],
+                         ids=lambda m: f"{m.__name__}()")
+def test_default_generators_keep_no_training_row(make):
+    # The default sampler walks from a VAE's prior and calibrates lam on a
+    # held-out slice; neither the slice nor a start row may be kept.
+    X, y = _marked_data()
+    est = make(random_state=0)
+    if isinstance(est, PseudoRehearsalClassifier):
+        est.set_params(classifier=SoftTargetClassifier(max_epochs=2))
     blob = pickle.dumps(_fit(est, X, y))
     assert _rows_in(blob, X) == []
 
@@ -292,8 +307,6 @@ def test_partial_fit_after_unpickling_continues_the_optimiser(digits):
 
 
 def test_distiller_on_one_class_raises_a_clear_error():
-    from sklearn_reinject import SyntheticDistiller
-
     X, _ = _marked_data()
     with pytest.raises(ValueError, match="at least 2 classes.*only one "
                                          "class: 7"):

@@ -602,3 +602,17 @@ def test_distiller_sampler_setting_code_path(mnist_available, tmp_path,
         assert all(0.0 <= r["accuracy"] <= 1.0 for r in runs)
     table = (tmp_path / "setting.md").read_text()
     assert table.count("\n|") == len(expected) + 1
+
+
+def test_distiller_small_tables_code_path(tmp_path):
+    bench = _load_script("distiller_small_tables")
+    report = bench.main(["--seeds", "0", "--datasets", "iris", "--out",
+                         str(tmp_path)])
+    saved = json.loads((tmp_path / "results.json").read_text())
+    assert saved["results"] == report["results"]
+    assert list(saved["results"]) == ["iris, raw", "iris, scaled"]
+    for by_sampler in saved["results"].values():
+        assert list(by_sampler) == list(bench.SAMPLERS)
+        for scores in by_sampler.values():
+            assert len(scores) == 1 and 0.0 <= scores[0] <= 1.0
+    assert (tmp_path / "tables.md").read_text().count("\n|") == 5

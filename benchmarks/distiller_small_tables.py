@@ -5,7 +5,7 @@ with seed 0) for ``random_state`` 0 to 4, on the raw features and behind a
 ``StandardScaler``, with the default sampler (a VAE's prior) and with the
 earlier default, ``ReinjectionSampler(DenoisingAutoencoder())``. Prints a
 table of the mean accuracies per seed and writes ``results.json`` and
-``tables.md`` to ``--out``. About a minute on 2 CPU cores.
+``tables.md`` to ``--out``. About 2.2 minutes on 2 CPU cores.
 
     python benchmarks/distiller_small_tables.py --out out/small_tables
 """

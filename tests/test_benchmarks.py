@@ -615,4 +615,11 @@ def test_distiller_small_tables_code_path(tmp_path):
         assert list(by_sampler) == list(bench.SAMPLERS)
         for scores in by_sampler.values():
             assert len(scores) == 1 and 0.0 <= scores[0] <= 1.0
-    assert (tmp_path / "tables.md").read_text().count("\n|") == 5
+    for key, by_sampler in saved["folds"].items():
+        for name, folds in by_sampler.items():
+            assert [f["fold"] for f in folds] == [0, 1, 2]
+            # The folds' accuracies average to the seed's score.
+            assert np.isclose(np.mean([f["accuracy"] for f in folds]),
+                              saved["results"][key][name][0])
+            assert all(0.0 <= f["agreement"] <= 1.0 for f in folds)
+    assert (tmp_path / "tables.md").read_text().count("\n|") == 11

@@ -198,6 +198,17 @@ class SyntheticDistiller(InnerClassifierMixin, MetaEstimatorMixin,
         The same shares over every sample drawn, before ``class_balance``
         chose among them (equal to ``synthetic_class_balance_`` when it is
         None).
+    student_agreement_ : float
+        Share of the student's synthetic training rows on which its
+        prediction is the teacher's most probable class: the student's
+        fidelity to the teacher on the data it was distilled on (Stanton
+        et al., 2021), measured without any real row. A low value says
+        the student did not learn what the teacher told it (too few
+        steps, a rate too high or too low, features of very different
+        scales); a high one says nothing of the samples' quality. On raw
+        wine (``benchmarks/distiller_small_tables.py``) the
+        three cross-validation folds whose accuracy fell to 0.60 to 0.80
+        had 0.67 to 0.72, the other 27 folds 0.87 to 0.99 (user guide).
     n_features_in_ : int
         Number of features seen during :meth:`fit`.
     feature_names_in_ : ndarray of shape (n_features,)
@@ -215,6 +226,8 @@ class SyntheticDistiller(InnerClassifierMixin, MetaEstimatorMixin,
        autoencoders", ICMLA 2020.
     .. [2] G. Hinton, O. Vinyals and J. Dean, "Distilling the knowledge in a
        neural network", 2015.
+    .. [3] S. Stanton, P. Izmailov, P. Kirichenko, A. A. Alemi and A. G.
+       Wilson, "Does knowledge distillation really work?", NeurIPS 2021.
 
     Examples
     --------
@@ -390,7 +403,13 @@ class SyntheticDistiller(InnerClassifierMixin, MetaEstimatorMixin,
                     "its 'lam' or use a soft-target student.")
             self.student_.fit(X_syn, y_syn)
         self.classes_ = self.student_.classes_
-        step("done")
+        agree = np.concatenate([
+            np.asarray(self.student_.predict(X_syn[i:i + CHUNK_ROWS]))
+            == teacher_classes[top[i:i + CHUNK_ROWS]]
+            for i in range(0, len(X_syn), CHUNK_ROWS)])
+        self.student_agreement_ = float(agree.mean())
+        step(f"done: the student agrees with the teacher on "
+             f"{self.student_agreement_:.1%} of its synthetic rows")
         return self
 
     def _target_shares(self, y, teacher_classes):

@@ -331,7 +331,8 @@ class BaseTorchMLP(DeviceModuleMixin, SkorchRoutingMixin, BaseEstimator):
             self._restore_net()
         done = self.n_iter_
         self._run_epochs(to_tensor(X, self.device_),
-                         to_tensor(y, self.device_), epochs)
+                         None if y is None else to_tensor(y, self.device_),
+                         epochs)
         self._raise_if_diverged(X, first_epoch=done)
         return self
 

@@ -8,7 +8,8 @@ from sklearn.exceptions import NotFittedError
 from skorch.callbacks import Callback
 
 from sklearn_reinject import (ContractiveAutoencoder, DenoisingAutoencoder,
-                              LossyAutoencoder, VariationalAutoencoder)
+                              LossyAutoencoder, ReinjectionSampler,
+                              VariationalAutoencoder)
 from sklearn_reinject.autoencoder._denoising import corrupt
 
 from ._estimators import small_autoencoder
@@ -379,3 +380,76 @@ def test_a_rise_within_the_windows_noise_does_not_warn():
     est.loss_curve_ = curve(0.01, 1.06)
     with pytest.warns(ConvergenceWarning, match="rose in the last 25 epochs"):
         est._warn_if_loss_rose()
+
+
+MLP_AES = [LossyAutoencoder, DenoisingAutoencoder, ContractiveAutoencoder,
+           VariationalAutoencoder]
+
+
+@pytest.mark.parametrize("cls", MLP_AES)
+def test_partial_fit_calls_are_the_epochs_of_fit(cls, digits):
+    """k calls of partial_fit on X train exactly as fit with max_epochs=k."""
+    X = digits[0][:200]
+    params = dict(hidden_layer_sizes=(16, 4), max_epochs=3, batch_size=64,
+                  device="cpu", random_state=0)
+    fitted = cls(**params).fit(X)
+    stream = cls(**params)
+    for _ in range(3):
+        assert stream.partial_fit(X) is stream
+    np.testing.assert_array_equal(stream.transform(X), fitted.transform(X))
+    assert stream.loss_curve_ == fitted.loss_curve_
+    assert stream.n_iter_ == 3 and stream.n_samples_seen_ == 3 * len(X)
+
+
+@pytest.mark.parametrize("cls", MLP_AES)
+def test_partial_fit_on_chunks_summarises_every_row_and_survives_pickling(
+        cls):
+    rng = np.random.RandomState(0)
+    # Chunks of different means and spreads, as a stream may bring.
+    chunks = [rng.normal(i, 1 + i, size=(50 + 20 * i, 3)).astype(np.float32)
+              for i in range(3)]
+    X = np.concatenate(chunks)
+    ae = cls(hidden_layer_sizes=(8, 2), device="cpu", random_state=0)
+    for chunk in chunks:
+        ae.partial_fit(chunk)
+    assert ae.loss_ == "mse" and ae.n_samples_seen_ == len(X)
+    np.testing.assert_array_equal(ae.data_min_, X.min(axis=0))
+    np.testing.assert_array_equal(ae.data_max_, X.max(axis=0))
+    np.testing.assert_allclose(ae._feature_mean,
+                               X.mean(axis=0, dtype=np.float64))
+    np.testing.assert_allclose(ae._feature_std,
+                               X.std(axis=0, dtype=np.float64))
+    # Training goes on from the optimiser's state after pickling too.
+    loaded = pickle.loads(pickle.dumps(ae))
+    ae.partial_fit(chunks[0])
+    loaded.partial_fit(chunks[0])
+    np.testing.assert_array_equal(ae.transform(X), loaded.transform(X))
+    # fit starts afresh.
+    ae.set_params(max_epochs=2).fit(chunks[1])
+    assert ae.n_iter_ == 2 and ae.n_samples_seen_ == len(chunks[1])
+    np.testing.assert_array_equal(ae.data_min_, chunks[1].min(axis=0))
+
+
+def test_partial_fit_rejects_rows_its_first_call_rules_out(digits):
+    X = digits[0][:100]
+    ae = DenoisingAutoencoder(hidden_layer_sizes=(8,), loss="auto",
+                              device="cpu", random_state=0).partial_fit(X)
+    assert ae.loss_ == "bce"  # loss='auto' chose it from the first pixels
+    with pytest.raises(ValueError, match=r"loss='bce'.*\[-1, 1\]"):
+        ae.partial_fit(2 * X - 1)
+    with pytest.raises(ValueError, match="features"):
+        ae.partial_fit(X[:, :10])
+    # The refused calls trained nothing.
+    assert ae.n_iter_ == 1 and ae.n_samples_seen_ == len(X)
+
+
+def test_sampler_walks_an_autoencoder_trained_by_partial_fit(digits):
+    X = digits[0]
+    ae = DenoisingAutoencoder(hidden_layer_sizes=(32,), noise_std=0.2,
+                              device="cpu", random_state=0)
+    for start in range(0, len(X), 256):
+        ae.partial_fit(X[start:start + 256])
+    samples = ReinjectionSampler(ae, lam=0.08, random_state=0).fit(
+        X[:10]).sample(200)
+    assert samples.shape == (200, X.shape[1])
+    assert np.all(np.isfinite(samples))

@@ -150,10 +150,67 @@ class BaseAutoencoder(ReconstructTensorMixin, ClassNamePrefixFeaturesOutMixin,
         self._set_data_attributes(X)
         return self._train(X)
 
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """One epoch over ``X``, continuing from the current weights.
+
+        The first call (or the first after :meth:`fit`'s attributes were
+        removed) builds the network as :meth:`fit` does; later calls
+        continue with the same optimiser state, also after pickling and
+        loading, so that data arriving in chunks, or too large to hold at
+        once, trains the autoencoder without being kept. ``max_epochs`` is
+        not used: each call is one shuffled pass over its rows.
+        ``loss='auto'`` is resolved on the first call's rows. The range and
+        per-feature summaries that samplers read (``data_min_``,
+        ``data_max_``) cover every row seen; :meth:`fit` starts afresh.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training rows. Dense, finite; with ``loss_ == 'bce'`` in [0, 1].
+        y : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        self : object
+            The updated autoencoder.
+        """
+        first = not hasattr(self, "module_")
+        X = validate_data(self, X, dtype=np.float32, ensure_min_samples=1,
+                          reset=first)
+        self._check_params(X)
+        if first:
+            self._set_data_attributes(X)
+            return self._train(X, epochs=1)
+        if self.loss_ == "bce" and (X.min() < 0 or X.max() > 1):
+            raise ValueError(
+                f"This autoencoder was trained with loss='bce' (loss="
+                f"{self.loss!r}), which needs X in [0, 1]. Got X with values "
+                f"in [{float(X.min()):g}, {float(X.max()):g}].")
+        self._merge_data_summary(X)
+        return self._continue(X, None, epochs=1)
+
+    def _merge_data_summary(self, X):
+        """Extend the summaries of :func:`record_data_summary` to ``X``."""
+        n_old, n_new = self.n_samples_seen_, len(X)
+        n = n_old + n_new
+        mean_new = X.mean(axis=0, dtype=np.float64)
+        var_new = X.var(axis=0, dtype=np.float64)
+        delta = mean_new - self._feature_mean
+        var = ((n_old * self._feature_std ** 2 + n_new * var_new) / n
+               + n_old * n_new * delta ** 2 / n ** 2)
+        self.data_min_ = np.minimum(self.data_min_, X.min(axis=0))
+        self.data_max_ = np.maximum(self.data_max_, X.max(axis=0))
+        self._feature_mean = self._feature_mean + delta * n_new / n
+        self._feature_std = np.sqrt(var)
+        self.n_samples_seen_ = n
+
     def _set_data_attributes(self, X):
         """Fitted attributes read off the data before training."""
         self._n_features_out = self._hidden_layer_sizes[-1]
         record_data_summary(self, X)
+        self.n_samples_seen_ = len(X)
         self.loss_ = self.loss
         if self.loss == "auto":
             # A Bernoulli likelihood for data in [0, 1] (pixels), a Gaussian

@@ -84,7 +84,10 @@ torch.optim.Optimizer subclass, default="adam"
     loss_curve_ : list of float
         Mean training loss of each epoch.
     n_iter_ : int
-        Number of epochs run.
+        Number of epochs run (one per :meth:`partial_fit` call).
+    n_samples_seen_ : int
+        Number of rows trained on: those of :meth:`fit`, or the sum over
+        the :meth:`partial_fit` calls since the first.
     data_min_ : ndarray of shape (n_features,)
         Each feature's smallest training value (samplers use the range to
         flag chains that leave it). Each entry is a value of some training

@@ -16,7 +16,8 @@ VAE's ancestral samples (deep generative replay), and reinjection replay
 from a denoising autoencoder (its noisy states, or their denoised
 estimates with ``output="mean"``) and from the same VAE (walks from its
 prior, ``lam="auto"``), one generator per task, or one VAE for all tasks
-refitted with its own samples of the earlier ones (``shared memory``);
+refitted with its own samples of the earlier ones (``shared memory``), or
+trained on from its weights with them (``refresh="continue"``);
 and :class:`~sklearn_reinject.PseudoRehearsalClassifier`'s default
 generator and its earlier one, with their autoencoders' default settings.
 Pseudo-items are labelled with the classifier's probabilities before each
@@ -47,6 +48,7 @@ TASKS = [(0, 1), (2, 3), (4, 5), (6, 7), (8, 9)]
 BATCH = 128
 JOINT = "joint training (upper bound)"
 SHARED = "reinjection replay, VAE prior, lam=auto, shared memory"
+SHARED_ON = SHARED + ", trained on"
 #: PseudoRehearsalClassifier's default generator, and the one it had
 #: before, each with every setting of its autoencoder left at its default
 #: (sized from the data), where the rows above fix widths and epochs.
@@ -120,6 +122,12 @@ def generators(settings, device, seed, noise_moments):
         SHARED: ReinjectionSampler(
             vae(), lam="auto", init="prior", n_steps=3, burn_in=0,
             random_state=seed),
+        # The same memory trained on from task to task (its VAE's
+        # partial_fit, as many epochs as a refit), as the published deep
+        # generative replay's generator is.
+        SHARED_ON: ReinjectionSampler(
+            vae(), lam="auto", init="prior", n_steps=3, burn_in=0,
+            random_state=seed),
         # Seeded by the classifier's random_state, as a user's would be.
         DEFAULT: ReinjectionSampler(
             VariationalAutoencoder(device=device), lam="auto", init="prior",
@@ -127,7 +135,9 @@ def generators(settings, device, seed, noise_moments):
         OLD_DEFAULT: ReinjectionSampler(DenoisingAutoencoder(device=device),
                                         lam="auto"),
     }
-    return {name: (gen, "shared" if name == SHARED else "per_task")
+    memories = {SHARED: dict(memory="shared"),
+                SHARED_ON: dict(memory="shared", refresh="continue")}
+    return {name: (gen, memories.get(name, dict(memory="per_task")))
             for name, gen in rows.items()}
 
 
@@ -154,7 +164,7 @@ def run_incremental(name, generator, replay_ratio, memory, tasks, tests,
 
     model = PseudoRehearsalClassifier(
         generator, classifier(device, seed), replay_ratio=replay_ratio,
-        memory=memory, random_state=seed)
+        random_state=seed, **memory)
     curve = []
     t0 = time.perf_counter()
     for t, (X, y) in enumerate(tasks):
@@ -200,7 +210,8 @@ def run(args):
         tasks = task_data(X_train, y_train, settings["rows_per_task"], seed)
         first = tasks[0][0]
         moments = (float(first.mean()), float(first.std()))
-        runs = {"no replay (fine-tuning)": (None, 0.0, "per_task")}
+        runs = {"no replay (fine-tuning)": (None, 0.0,
+                                            dict(memory="per_task"))}
         runs.update({name: (gen, 1.0, memory) for name, (gen, memory) in
                      generators(settings, device, seed, moments).items()})
         for name, (gen, ratio, memory) in runs.items():

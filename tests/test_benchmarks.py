@@ -526,6 +526,7 @@ def test_continual_split_mnist_code_path(mnist_available, tmp_path):
         "reinjection replay, DAE, lam=auto, mean output",
         "reinjection replay, VAE prior, lam=auto",
         "reinjection replay, VAE prior, lam=auto, shared memory",
+        "reinjection replay, VAE prior, lam=auto, shared memory, trained on",
         bench.DEFAULT, bench.OLD_DEFAULT,
         "joint training (upper bound)"}
     assert saved["settings"] == report["settings"]

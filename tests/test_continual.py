@@ -4,6 +4,7 @@ import pickle
 
 import numpy as np
 import pytest
+import torch
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
@@ -253,3 +254,75 @@ def test_default_generator_walks_from_a_vae_prior(split_digits):
     assert isinstance(generator.autoencoder_, VariationalAutoencoder)
     assert (generator.lam, generator.init, generator.n_steps,
             generator.burn_in) == ("auto", "prior", 3, 0)
+
+
+def test_shared_memory_trained_on_continues_its_autoencoder(split_digits):
+    X_train, _, y_train, _ = split_digits
+    model = _model(memory="shared", refresh="continue")
+    old = y_train < 5
+    model.partial_fit(X_train[old], y_train[old], classes=np.arange(10))
+    first = model.generators_[0]
+    weights = [p.detach().clone()
+               for p in first.autoencoder_.module_.parameters()]
+    seen = first.autoencoder_.n_samples_seen_
+    model.partial_fit(X_train[~old], y_train[~old])
+    shared = model.generators_[0]
+    ae = shared.autoencoder_
+    # 30 epochs on the first task, 30 more on the second's rows and the
+    # memory's own samples (as many), less the slice that calibrates lam.
+    assert ae.n_iter_ == 60 == len(ae.loss_curve_)
+    assert ae.n_samples_seen_ > seen + (~old).sum()
+    assert shared is not first and hasattr(shared, "lam_")
+    # The first task's memory was copied, not trained in place.
+    assert first.autoencoder_.n_iter_ == 30
+    for p, q in zip(first.autoencoder_.module_.parameters(), weights):
+        assert torch.equal(p, q)
+    X_test = split_digits[1]
+    assert model.predict(X_test).shape == (len(X_test),)
+    assert _rows_in(pickle.dumps(model), X_train) == []
+
+
+def test_shared_memory_trained_on_remembers_more_than_refitted(
+        split_digits):
+    """On digits, the shared memory trained on beats refits of it.
+
+    Five tasks of two digits, one VAE for all of them: mean accuracy over
+    the ten digits, seeds 0-2, 0.8481, 0.8611, 0.8130 refitted (mean
+    0.841) and 0.9167, 0.8611, 0.8926 trained on (mean 0.890).
+    """
+    X_train, X_test, y_train, y_test = split_digits
+    scores = {}
+    for refresh in ("refit", "continue"):
+        for seed in (0, 1, 2):
+            model = PseudoRehearsalClassifier(
+                VariationalAutoencoder(), memory="shared", refresh=refresh,
+                device="cpu", random_state=seed)
+            for i in range(5):
+                task = np.isin(y_train, (2 * i, 2 * i + 1))
+                model.partial_fit(X_train[task], y_train[task],
+                                  classes=np.arange(10) if i == 0 else None)
+            scores.setdefault(refresh, []).append(
+                model.score(X_test, y_test))
+    assert np.mean(scores["continue"]) > np.mean(scores["refit"]) + 0.025
+
+
+def test_refresh_continue_needs_a_generator_it_can_train_on(split_digits):
+    X_train, _, y_train, _ = split_digits
+    classes = np.arange(10)
+    for generator in (GaussianNoiseSampler(),
+                      ReinjectionSampler(DenoisingAutoencoder(),
+                                         init=VariationalAutoencoder())):
+        model = PseudoRehearsalClassifier(generator, memory="shared",
+                                          refresh="continue")
+        with pytest.raises(ValueError, match="refresh='continue' needs"):
+            model.partial_fit(X_train, y_train, classes=classes)
+        assert not hasattr(model, "n_tasks_")
+    model = PseudoRehearsalClassifier(
+        ReinjectionSampler(DenoisingAutoencoder()), memory="shared",
+        refresh="continue")
+    with pytest.raises(ValueError, match="standardises X"):
+        model.partial_fit(16 * X_train, y_train, classes=classes)
+    # Other generators still refit, and per-task memories ignore it.
+    PseudoRehearsalClassifier(
+        GaussianNoiseSampler(), SoftTargetClassifier(max_epochs=1),
+        refresh="continue").partial_fit(X_train, y_train, classes=classes)

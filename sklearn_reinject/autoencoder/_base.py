@@ -183,13 +183,21 @@ class BaseAutoencoder(ReconstructTensorMixin, ClassNamePrefixFeaturesOutMixin,
         if first:
             self._set_data_attributes(X)
             return self._train(X, epochs=1)
+        return self._partial_fit_epochs(X, 1)
+
+    def _partial_fit_epochs(self, X, epochs):
+        """``epochs`` passes over validated rows, continuing training.
+
+        The same updates as ``epochs`` calls of :meth:`partial_fit` on a
+        fitted autoencoder, without validating ``X`` at each.
+        """
         if self.loss_ == "bce" and (X.min() < 0 or X.max() > 1):
             raise ValueError(
                 f"This autoencoder was trained with loss='bce' (loss="
                 f"{self.loss!r}), which needs X in [0, 1]. Got X with values "
                 f"in [{float(X.min()):g}, {float(X.max()):g}].")
         self._merge_data_summary(X)
-        return self._continue(X, None, epochs=1)
+        return self._continue(X, None, epochs=epochs)
 
     def _merge_data_summary(self, X):
         """Extend the summaries of :func:`record_data_summary` to ``X``."""

@@ -1,16 +1,19 @@
 """Class-incremental learning without the old data: pseudo-rehearsal."""
 
+import copy
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin
 from sklearn.base import clone
+from sklearn.frozen import FrozenEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
 from ..autoencoder._base import BaseAutoencoder, sample_by_reinjection
 from ..sampling import ReinjectionSampler
+from ..sampling._calibration import calibration_split
 from ..utils._compat import HasMethods, Interval, StrOptions, _fit_context
 from ..utils._constants import CHUNK_ROWS
 from ..utils._random import draw_seeds
@@ -116,6 +119,23 @@ class PseudoRehearsalClassifier(InnerClassifierMixin, MetaEstimatorMixin,
     memory : {"per_task", "shared"}, default="per_task"
         One generator per task, or one generator refreshed with its own
         samples; see above.
+    refresh : {"refit", "continue"}, default="refit"
+        How the shared memory learns each new task from the task's rows
+        and its own samples. ``"refit"`` trains a fresh clone of
+        ``generator`` on them. ``"continue"`` trains the previous
+        generator's autoencoder on from its weights and optimiser state
+        (its ``partial_fit``), for as many epochs as a refit would run, as
+        deep generative replay does (Shin et al., 2017); a
+        :class:`~sklearn_reinject.ReinjectionSampler` around it then
+        calibrates ``lam="auto"`` on a held-out slice of those rows, as its
+        own ``fit`` would. It needs a ``generator`` that is one of the
+        package's MLP autoencoders, or a ``ReinjectionSampler`` around an
+        unfitted one with a string ``init`` and without standardisation.
+        Ignored with ``memory="per_task"``. On digits in five tasks of two
+        classes (a default VAE as the memory, three seeds) it scored 0.890
+        against 0.841 refitted; on split MNIST (full profile of
+        ``benchmarks/continual_split_mnist.py``, three seeds) 0.860
+        against 0.875, within the seeds' spread.
     replay_ratio : float, default=1.0
         Pseudo-items replayed for each earlier task, per row of the new
         task: with 1.0 every earlier task is rehearsed with as many rows as
@@ -202,6 +222,7 @@ class PseudoRehearsalClassifier(InnerClassifierMixin, MetaEstimatorMixin,
         "generator": [HasMethods(["fit", "sample"]), None],
         "classifier": [HasMethods(["partial_fit", "predict"]), None],
         "memory": [StrOptions({"per_task", "shared"})],
+        "refresh": [StrOptions({"refit", "continue"})],
         "replay_ratio": [Interval(Real, 0, None, closed="left")],
         "replay_labels": [StrOptions({"soft", "hard"})],
         "n_epochs": [Interval(Integral, 1, None, closed="left"), None],
@@ -211,11 +232,12 @@ class PseudoRehearsalClassifier(InnerClassifierMixin, MetaEstimatorMixin,
     }
 
     def __init__(self, generator=None, classifier=None, *, memory="per_task",
-                 replay_ratio=1.0, replay_labels="soft", n_epochs=None,
-                 device=None, random_state=None, verbose=0):
+                 refresh="refit", replay_ratio=1.0, replay_labels="soft",
+                 n_epochs=None, device=None, random_state=None, verbose=0):
         self.generator = generator
         self.classifier = classifier
         self.memory = memory
+        self.refresh = refresh
         self.replay_ratio = replay_ratio
         self.replay_labels = replay_labels
         self.n_epochs = n_epochs
@@ -305,6 +327,7 @@ class PseudoRehearsalClassifier(InnerClassifierMixin, MetaEstimatorMixin,
         X, y = validate_data(self, X, y, dtype=np.float32, reset=first)
         check_classification_targets(y)
         generator, classifier = self._components()
+        self._check_refresh(generator, X)
         if first:
             self.classes_ = np.unique(np.asarray(classes))
             self.classifier_ = _set_device(clone(classifier), self.device)
@@ -405,10 +428,64 @@ class PseudoRehearsalClassifier(InnerClassifierMixin, MetaEstimatorMixin,
                      getattr(owner, "data_max_", None))
         if low is not None and high is not None:
             X_self = np.clip(X_self, low, high)
+        X_mix = np.concatenate([X, X_self])
+        if self.refresh == "continue":
+            self._log(f"task {self.n_tasks_ + 1}: training the shared "
+                      f"generator on, on {len(X)} rows and {len(X_self)} "
+                      "of its own samples")
+            self.generators_[0] = self._continue_shared(old, new, X_mix)
+            return
         self._log(f"task {self.n_tasks_ + 1}: refitting the shared "
                   f"generator on {len(X)} rows and {len(X_self)} of its "
                   "own samples")
-        self.generators_[0] = new.fit(np.concatenate([X, X_self]))
+        self.generators_[0] = new.fit(X_mix)
+
+    def _check_refresh(self, generator, X):
+        """Whether ``refresh="continue"`` can train ``generator`` on."""
+        if self.memory != "shared" or self.refresh != "continue":
+            return
+        if isinstance(generator, BaseAutoencoder):
+            return
+        if isinstance(generator, ReinjectionSampler) and isinstance(
+                generator.autoencoder, BaseAutoencoder) and isinstance(
+                generator.init, str):
+            scales = generator.standardize is True or (
+                generator.standardize == "auto"
+                and (X.min() < 0 or X.max() > 1))
+            if not scales:
+                return
+            raise ValueError(
+                "refresh='continue' trains the shared generator's "
+                "autoencoder on in the data's units, but this "
+                "ReinjectionSampler standardises X (standardize="
+                f"{generator.standardize!r}, X in [{float(X.min()):g}, "
+                f"{float(X.max()):g}]). Scale X to [0, 1], pass "
+                "standardize=False to the sampler, or refresh='refit'.")
+        raise ValueError(
+            "refresh='continue' needs a generator that is one of the "
+            "package's MLP autoencoders (with partial_fit), or a "
+            "ReinjectionSampler around an unfitted one with a string "
+            f"init. Got {generator!r}; pass refresh='refit' for other "
+            "generators.")
+
+    def _continue_shared(self, old, new, X_mix):
+        """The shared generator trained on from its weights.
+
+        ``new`` is this task's seeded clone of ``generator``, for a
+        sampler's settings; the autoencoder is a copy of the old one, so
+        that the fitted memory of the last task stays as it was until this
+        one is done.
+        """
+        if isinstance(old, BaseAutoencoder):
+            ae = copy.deepcopy(old)
+            return ae._partial_fit_epochs(
+                X_mix, ae._resolve_max_epochs(len(X_mix)))
+        ae = copy.deepcopy(old.autoencoder_)
+        # The rows the sampler's own fit would hold out for lam="auto".
+        X_train, X_cal = ((X_mix, X_mix) if new.lam != "auto" else
+                          calibration_split(X_mix, False, new.random_state))
+        ae._partial_fit_epochs(X_train, ae._resolve_max_epochs(len(X_train)))
+        return new.set_params(autoencoder=FrozenEstimator(ae)).fit(X_cal)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

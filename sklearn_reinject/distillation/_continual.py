@@ -449,10 +449,7 @@ class PseudoRehearsalClassifier(InnerClassifierMixin, MetaEstimatorMixin,
         if isinstance(generator, ReinjectionSampler) and isinstance(
                 generator.autoencoder, BaseAutoencoder) and isinstance(
                 generator.init, str):
-            scales = generator.standardize is True or (
-                generator.standardize == "auto"
-                and (X.min() < 0 or X.max() > 1))
-            if not scales:
+            if not generator._standardizes(X, prefit=False):
                 return
             raise ValueError(
                 "refresh='continue' trains the shared generator's "

@@ -615,6 +615,12 @@ class ReinjectionSampler(BaseSampler):
         scale, offset = _moment_map(rows, X_class)
         return rows * scale + offset
 
+    def _standardizes(self, X, prefit):
+        """Whether :meth:`fit` on ``X`` trains in standardised units."""
+        return self.standardize is True or (
+            self.standardize == "auto" and not prefit and
+            (X.min() < 0 or X.max() > 1))
+
     def _fit_scaler(self, X, prefit):
         """Standardise ``X`` when asked to; ``X`` in the walks' space."""
         if self.standardize is True and prefit:
@@ -625,10 +631,7 @@ class ReinjectionSampler(BaseSampler):
                 "an unfitted autoencoder.")
         if hasattr(self, "scaler_"):
             del self.scaler_
-        scale = self.standardize is True or (
-            self.standardize == "auto" and not prefit and
-            (X.min() < 0 or X.max() > 1))
-        if not scale:
+        if not self._standardizes(X, prefit):
             return X
         # Means and scales only: two vectors of statistics, no row.
         self.scaler_ = StandardScaler().fit(X)

@@ -8,19 +8,20 @@ and the ``history_``.
 """
 
 import copy
+import difflib
 import inspect
 from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 
 from ._skorch import OPTIMIZERS, RNG_STATE_KEY, _SliceLoader, _TrainingNet
 from .exceptions import TrainingDivergedError
 from .nn import ACTIVATIONS, materialize_
 from .utils._batching import batched_apply, to_cpu, to_tensor
-from .utils._compat import Interval, StrOptions
+from .utils._compat import Interval, InvalidParameterError, StrOptions
 from .utils._device import PRECISIONS, available_device, resolve_device
 from .utils._random import draw_seeds, torch_generator
 from .utils._warnings import warn_at_caller
@@ -67,25 +68,27 @@ class SkorchRoutingMixin:
     ``set_params(optimizer__momentum=0.9)`` goes to the optimiser's
     constructor and ``callbacks__<name>__<param>`` (or
     ``callbacks__<name>=None``, which removes a callback) to skorch's
-    callbacks, as in :class:`skorch.NeuralNet`. ``get_params`` returns
-    them, and ``clone`` (hence ``GridSearchCV``) keeps them. ``__init__``
-    does not take them: scikit-learn's estimators declare every
-    constructor parameter, and its checks call ``set_params`` with each.
+    callbacks, as in :class:`skorch.NeuralNet`. The constructor takes them
+    as keyword arguments beside its declared parameters, as skorch's does.
+    Like skorch, it keeps any other keyword argument as a parameter too
+    (``get_params``, ``set_params`` and ``clone`` see it) and refuses it at
+    ``fit``, where scikit-learn validates parameters: scikit-learn's checks
+    construct each estimator with every name of its signature, ``kwargs``
+    included, and expect neither ``__init__`` nor ``set_params`` to raise.
     """
 
-    def __sklearn_clone__(self):
-        routed = self._routed_params()
-        # The constructor takes the declared parameters; the routed ones
-        # are set on the clone afterwards.
-        stripped = copy.copy(self)
-        for key in routed:
-            delattr(stripped, key)
-        return BaseEstimator.__sklearn_clone__(stripped).set_params(**{
-            key: clone(value, safe=False) for key, value in routed.items()})
+    def _set_routed(self, kwargs):
+        """Keep ``__init__``'s keyword arguments (``_check_routed`` checks)."""
+        vars(self).update(kwargs)
+        other = tuple(k for k in kwargs if not k.startswith(ROUTED_PREFIXES))
+        if other:
+            self._unrouted_kwargs = other
 
     def _routed_params(self):
+        """The routed parameters, and any other keyword of ``__init__``."""
+        other = getattr(self, "_unrouted_kwargs", ())
         return {key: value for key, value in vars(self).items()
-                if key.startswith(ROUTED_PREFIXES)}
+                if key.startswith(ROUTED_PREFIXES) or key in other}
 
     def get_params(self, deep=True):
         """Get parameters for this estimator, skorch's routed ones included.
@@ -116,12 +119,29 @@ class SkorchRoutingMixin:
         self : estimator instance
             Estimator instance.
         """
-        for key in [k for k in params if k.startswith(ROUTED_PREFIXES)]:
+        other = getattr(self, "_unrouted_kwargs", ())
+        for key in [k for k in params
+                    if k.startswith(ROUTED_PREFIXES) or k in other]:
             setattr(self, key, params.pop(key))
         return super().set_params(**params)
 
     def _check_routed(self, optimizer):
-        """Refuse an ``optimizer__`` name that the optimiser does not take."""
+        """Refuse an ``optimizer__`` name that the optimiser does not take.
+
+        And any keyword of ``__init__`` that is neither declared nor routed.
+        """
+        other = getattr(self, "_unrouted_kwargs", ())
+        if other:
+            hints = [f"{key!r} (did you mean {close[0]!r}?)" if close
+                     else repr(key) for key in other
+                     for close in [difflib.get_close_matches(
+                         key, self._get_param_names(), n=1)]]
+            raise InvalidParameterError(
+                f"{type(self).__name__} got unexpected keyword argument(s) "
+                f"{', '.join(hints)}. Besides its declared parameters it "
+                "takes only skorch's routed ones, whose names start with "
+                f"{' or '.join(map(repr, ROUTED_PREFIXES))} (for example "
+                "optimizer__momentum=0.9).")
         signature = inspect.signature(optimizer)
         if any(p.kind == p.VAR_KEYWORD
                for p in signature.parameters.values()):

@@ -7,6 +7,7 @@ import pytest
 import torch
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
+from sklearn.utils._param_validation import InvalidParameterError
 from skorch.callbacks import EarlyStopping
 
 from sklearn_reinject import (ContractiveAutoencoder, DenoisingAutoencoder,
@@ -47,6 +48,43 @@ def test_optimizer_arguments_reach_the_optimizer(cls, data):
     group = est._net.optimizer_.param_groups[0]
     assert group["momentum"] == 0.5 and group["nesterov"] is True
     assert pickle.loads(pickle.dumps(est)).optimizer__momentum == 0.5
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_the_constructor_takes_routed_arguments(cls, data):
+    # As skorch.NeuralNet(..., optimizer__momentum=0.9) does: the same
+    # training as set_params, shown by repr and kept by clone.
+    common = dict(hidden_layer_sizes=(4,), max_epochs=3, device="cpu",
+                  random_state=0, optimizer="sgd")
+    est = _fit(cls(**common, optimizer__momentum=0.9,
+                   callbacks__train_loss__lower_is_better=True), data)
+    assert est._net.optimizer_.param_groups[0]["momentum"] == 0.9
+    assert "optimizer__momentum=0.9" in repr(est)
+    same = _fit(cls(**common).set_params(
+        optimizer__momentum=0.9,
+        callbacks__train_loss__lower_is_better=True), data)
+    assert est.loss_curve_ == same.loss_curve_
+    copy = clone(est)
+    assert copy.get_params()["optimizer__momentum"] == 0.9
+    assert copy.callbacks__train_loss__lower_is_better is True
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_fit_refuses_other_constructor_keywords(cls, data):
+    # As skorch does, and as scikit-learn's checks require (they construct
+    # every estimator with kwargs=...): kept as a parameter, refused at fit.
+    est = cls(hiden_layer_sizes=(4,), max_epochs=1, device="cpu")
+    assert est.get_params()["hiden_layer_sizes"] == (4,)
+    assert clone(est).set_params(hiden_layer_sizes=(3,)).hiden_layer_sizes \
+        == (3,)
+    with pytest.raises(InvalidParameterError,
+                       match=r"'hiden_layer_sizes' \(did you mean "
+                       r"'hidden_layer_sizes'\?\).*'optimizer__' or "
+                       "'callbacks__'"):
+        _fit(est, data)
+    # A name that was not given to the constructor stays invalid.
+    with pytest.raises(ValueError, match="Invalid parameter 'foo'"):
+        cls().set_params(foo=1)
 
 
 def test_adam_betas_and_weight_decay_override(data):

@@ -88,6 +88,15 @@ class ContractiveAutoencoder(BaseAutoencoder):
         1: print a line per epoch; 2 and more: also a progress bar over the
         batches.
 
+    **kwargs : dict
+        skorch's routed parameters, as :class:`skorch.NeuralNet` takes them:
+        ``optimizer__<param>`` to the optimiser's constructor,
+        ``callbacks__<name>__<param>`` to a callback and
+        ``callbacks__<name>=None`` to remove one. ``get_params``,
+        ``set_params`` and ``clone`` treat them as parameters. Any other
+        name is refused at :meth:`fit`, with the declared parameter it
+        resembles.
+
     Attributes
     ----------
     loss_ : {"bce", "mse"}
@@ -149,7 +158,8 @@ class ContractiveAutoencoder(BaseAutoencoder):
                  jacobian="auto", n_projections=1, max_epochs="auto",
                  batch_size=128, lr=1e-3, optimizer="adam", weight_decay=0.0,
                  callbacks=None, device="auto",
-                 precision="float32", random_state=None, verbose=0):
+                 precision="float32", random_state=None, verbose=0,
+                 **kwargs):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.output_activation = output_activation
@@ -167,6 +177,7 @@ class ContractiveAutoencoder(BaseAutoencoder):
         self.precision = precision
         self.random_state = random_state
         self.verbose = verbose
+        self._set_routed(kwargs)
 
     def _set_data_attributes(self, X):
         super()._set_data_attributes(X)

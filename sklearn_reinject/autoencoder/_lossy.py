@@ -71,6 +71,15 @@ torch.optim.Optimizer subclass, default="adam"
         1: print a line per epoch (skorch's ``PrintLog``); 2 and more: also
         a progress bar over the batches (skorch's ``ProgressBar``).
 
+    **kwargs : dict
+        skorch's routed parameters, as :class:`skorch.NeuralNet` takes them:
+        ``optimizer__<param>`` to the optimiser's constructor,
+        ``callbacks__<name>__<param>`` to a callback and
+        ``callbacks__<name>=None`` to remove one. ``get_params``,
+        ``set_params`` and ``clone`` treat them as parameters. Any other
+        name is refused at :meth:`fit`, with the declared parameter it
+        resembles.
+
     Attributes
     ----------
     loss_ : {"bce", "mse"}
@@ -129,7 +138,8 @@ torch.optim.Optimizer subclass, default="adam"
                  output_activation="auto", loss="mse", max_epochs="auto",
                  batch_size=128, lr=1e-3, optimizer="adam", weight_decay=0.0,
                  callbacks=None, device="auto",
-                 precision="float32", random_state=None, verbose=0):
+                 precision="float32", random_state=None, verbose=0,
+                 **kwargs):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.output_activation = output_activation
@@ -144,3 +154,4 @@ torch.optim.Optimizer subclass, default="adam"
         self.precision = precision
         self.random_state = random_state
         self.verbose = verbose
+        self._set_routed(kwargs)

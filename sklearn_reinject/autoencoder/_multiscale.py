@@ -110,6 +110,15 @@ class MultiScaleDenoisingAutoencoder(ReconstructTensorMixin, BaseTorchMLP):
     verbose : int, default=0
         1: print a line per epoch; 2 and more: also a progress bar.
 
+    **kwargs : dict
+        skorch's routed parameters, as :class:`skorch.NeuralNet` takes them:
+        ``optimizer__<param>`` to the optimiser's constructor,
+        ``callbacks__<name>__<param>`` to a callback and
+        ``callbacks__<name>=None`` to remove one. ``get_params``,
+        ``set_params`` and ``clone`` treat them as parameters. Any other
+        name is refused at :meth:`fit`, with the declared parameter it
+        resembles.
+
     Attributes
     ----------
     noise_levels_ : ndarray of shape (n_noise_levels,)
@@ -187,7 +196,8 @@ class MultiScaleDenoisingAutoencoder(ReconstructTensorMixin, BaseTorchMLP):
                  n_noise_levels=10, sigma_max="auto", sigma_min=0.01,
                  max_epochs="auto", batch_size=128, lr=1e-3, optimizer="adam",
                  weight_decay=0.0, callbacks=None, device="auto",
-                 precision="float32", random_state=None, verbose=0):
+                 precision="float32", random_state=None, verbose=0,
+                 **kwargs):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.n_noise_levels = n_noise_levels
@@ -203,6 +213,7 @@ class MultiScaleDenoisingAutoencoder(ReconstructTensorMixin, BaseTorchMLP):
         self.precision = precision
         self.random_state = random_state
         self.verbose = verbose
+        self._set_routed(kwargs)
 
     def _noise_levels(self, X):
         if self.sigma_max in ("auto", "extent"):

@@ -74,6 +74,15 @@ class SoftTargetClassifier(ClassifierMixin, BaseTorchMLP):
         1: print a line per epoch; 2 and more: also a progress bar over the
         batches.
 
+    **kwargs : dict
+        skorch's routed parameters, as :class:`skorch.NeuralNet` takes them:
+        ``optimizer__<param>`` to the optimiser's constructor,
+        ``callbacks__<name>__<param>`` to a callback and
+        ``callbacks__<name>=None`` to remove one. ``get_params``,
+        ``set_params`` and ``clone`` treat them as parameters. Any other
+        name is refused at :meth:`fit`, with the declared parameter it
+        resembles.
+
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
@@ -128,7 +137,8 @@ class SoftTargetClassifier(ClassifierMixin, BaseTorchMLP):
                  temperature=1.0, max_epochs="auto", batch_size=128, lr=1e-3,
                  optimizer="adam", weight_decay=0.0, callbacks=None,
                  device="auto", precision="float32", random_state=None,
-                 verbose=0):
+                 verbose=0,
+                 **kwargs):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.temperature = temperature
@@ -142,6 +152,7 @@ class SoftTargetClassifier(ClassifierMixin, BaseTorchMLP):
         self.precision = precision
         self.random_state = random_state
         self.verbose = verbose
+        self._set_routed(kwargs)
 
     def _build_module(self, n_features):
         return MLPClassifierModule(n_features, len(self.classes_),

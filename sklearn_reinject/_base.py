@@ -440,9 +440,23 @@ class BaseTorchMLP(DeviceModuleMixin, SkorchRoutingMixin, BaseEstimator):
         """Refuse ``callbacks__<name>__<param>`` for a callback not there.
 
         skorch ignores them silently; a misspelt name would then change
-        nothing without a word.
+        nothing without a word. Refuse too a callback that monitors a
+        validation score, which these nets never record.
         """
         names = {name for name, _ in net.callbacks_}
+        for name, callback in net.callbacks_:
+            # skorch's EarlyStopping and Checkpoint monitor validation
+            # scores by default, which a net without a validation split
+            # never records: skorch would fail with a bare KeyError.
+            monitor = getattr(callback, "monitor", None)
+            if isinstance(monitor, str) and monitor.startswith("valid_"):
+                raise ValueError(
+                    f"Callback {name!r} monitors {monitor!r}, a validation "
+                    "score, but the networks train without a validation "
+                    "split and record 'train_loss' only. Monitor it "
+                    "instead: EarlyStopping(monitor='train_loss'), "
+                    "Checkpoint(monitor='train_loss_best') or "
+                    "Checkpoint(monitor=None).")
         for key in self._routed_params():
             if not key.startswith("callbacks__"):
                 continue

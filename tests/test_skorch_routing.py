@@ -8,7 +8,7 @@ import torch
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 from sklearn.utils._param_validation import InvalidParameterError
-from skorch.callbacks import EarlyStopping
+from skorch.callbacks import Checkpoint, EarlyStopping
 
 from sklearn_reinject import (ContractiveAutoencoder, DenoisingAutoencoder,
                               LossyAutoencoder,
@@ -140,6 +140,25 @@ def test_unknown_routed_arguments_are_refused(data):
     with pytest.raises(ValueError, match="callback 'printlog'"):
         _fit(LossyAutoencoder(max_epochs=1, device="cpu").set_params(
             callbacks__printlog__floatfmt=".2f"), data)
+
+
+@pytest.mark.parametrize("callback, monitor", [
+    (EarlyStopping(), "valid_loss"), (Checkpoint(), "valid_loss_best")])
+def test_callbacks_that_monitor_validation_scores_are_refused(
+        callback, monitor, data, tmp_path):
+    # skorch's defaults monitor scores of a validation split, which these
+    # nets do not have: a clear error, not skorch's KeyError mid-fit.
+    if isinstance(callback, Checkpoint):
+        callback.set_params(dirname=str(tmp_path))
+    est = LossyAutoencoder(hidden_layer_sizes=(4,), max_epochs=3,
+                           device="cpu", callbacks=[("watch", callback)])
+    with pytest.raises(ValueError, match=f"'watch' monitors '{monitor}'.*"
+                       "monitor='train_loss'"):
+        _fit(est, data)
+    # Monitoring the training loss works.
+    _fit(est.set_params(callbacks__watch__monitor=monitor.replace(
+        "valid", "train")), data)
+    assert len(est.loss_curve_) == 3
 
 
 @pytest.mark.parametrize("optimizer, fused", [

@@ -207,6 +207,7 @@ class BaseTorchMLP(DeviceModuleMixin, SkorchRoutingMixin, BaseEstimator):
         "optimizer": [StrOptions(set(OPTIMIZERS)), type],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "callbacks": [list, None],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
         "device": [str, torch.device],
         "precision": [StrOptions(set(PRECISIONS))],
         "random_state": ["random_state"],
@@ -265,14 +266,19 @@ class BaseTorchMLP(DeviceModuleMixin, SkorchRoutingMixin, BaseEstimator):
         that ``partial_fit`` can continue with the optimiser's state.
         """
         device = resolve_device(self.device)
-        init_seed, shuffle_seed, noise_seed = draw_seeds(self.random_state, 3)
+        # fit holds out validation rows; partial_fit (epochs=1) does not.
+        validating = epochs is None and self.validation_fraction is not None
+        init_seed, shuffle_seed, noise_seed, *valid_seed = draw_seeds(
+            self.random_state, 4 if validating else 3)
+        if validating:
+            X, y, valid = self._hold_out(X, y, valid_seed[0], device)
         # Weights are drawn on the CPU so that a seed gives the same initial
         # network on every device.
         module = materialize_(self._build_module(X.shape[1]),
                               torch_generator(init_seed, "cpu")).to(device)
         self._training_seeds = (shuffle_seed, noise_seed)
         self._fit_epochs = self._resolve_max_epochs(len(X))
-        net = self._make_net(module, device)
+        net = self._make_net(module, device, valid if validating else None)
         net.initialize()
         self._check_callback_names(net)
         self._net = net
@@ -280,7 +286,12 @@ class BaseTorchMLP(DeviceModuleMixin, SkorchRoutingMixin, BaseEstimator):
         self.module_ = net.module_
         X_t = to_tensor(X, device)
         y_t = None if y is None else to_tensor(y, device)
-        self._run_epochs(X_t, y_t, epochs)
+        try:
+            self._run_epochs(X_t, y_t, epochs)
+        finally:
+            # The net keeps no held-out row once fit is over; later
+            # partial_fit calls train without validation.
+            net.train_split = None
         self._check_training_outcome(
             self._fit_epochs if epochs is None else epochs, X)
         return self
@@ -298,8 +309,36 @@ class BaseTorchMLP(DeviceModuleMixin, SkorchRoutingMixin, BaseEstimator):
         batches = -(-n_samples // self.batch_size)
         return max(self._auto_min_epochs, -(-AUTO_MIN_STEPS // batches))
 
-    def _make_net(self, module, device):
-        """The skorch net that trains ``module`` (built, not initialised)."""
+    def _hold_out(self, X, y, seed, device):
+        """Split off ``validation_fraction`` of the rows, at random.
+
+        Returns the training rows and targets, and what the net needs to
+        score the held-out ones: their dataset and the seed of the noise
+        redrawn for them at every epoch.
+        """
+        from skorch.dataset import Dataset
+
+        n = len(X)
+        n_valid = max(1, int(round(self.validation_fraction * n)))
+        if n_valid >= n:
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction!r} of "
+                f"{n} row(s) holds out {n_valid}, which leaves no row to "
+                "train on; pass more rows or validation_fraction=None.")
+        order = np.random.RandomState(seed % (2 ** 32)).permutation(n)
+        valid, train = np.sort(order[:n_valid]), np.sort(order[n_valid:])
+        dataset = Dataset(to_tensor(X[valid], device),
+                          None if y is None else to_tensor(y[valid], device))
+        return X[train], None if y is None else y[train], (dataset, seed)
+
+    def _make_net(self, module, device, valid=None):
+        """The skorch net that trains ``module`` (built, not initialised).
+
+        ``valid``: the held-out dataset and noise seed of
+        :meth:`_hold_out`, or ``None`` for no validation.
+        """
+        from skorch.helper import predefined_split
+
         shuffle_seed, noise_seed = self._training_seeds
         optimizer = self._optimizer_class()
         # One device generator drives all training noise (corruption,
@@ -316,7 +355,8 @@ class BaseTorchMLP(DeviceModuleMixin, SkorchRoutingMixin, BaseEstimator):
             iterator_train=_SliceLoader,
             iterator_train__shuffle=True,
             iterator_train__generator=shuffle_generator,
-            train_split=None,
+            train_split=None if valid is None else predefined_split(valid[0]),
+            iterator_valid=_SliceLoader,
             callbacks=self._skorch_callbacks(),
             device=device,
             verbose=int(self.verbose),
@@ -325,9 +365,21 @@ class BaseTorchMLP(DeviceModuleMixin, SkorchRoutingMixin, BaseEstimator):
             precision=self.precision,
             noise_generator=noise_generator,
             epoch_generators=[shuffle_generator, noise_generator],
+            valid_noise=None if valid is None else self._valid_noise(
+                valid[1], device),
             # The user's skorch arguments win over these defaults.
-            **self._skorch_arguments(optimizer, device),
+            **self._skorch_arguments(optimizer, device, valid is not None),
         )
+
+    def _valid_noise(self, seed, device):
+        """The held-out rows' noise: a generator and what it drives.
+
+        The generator is re-seeded with ``seed`` at every epoch, so that
+        every epoch scores the same corrupted rows.
+        """
+        generator = torch_generator(seed, device)
+        return (generator, seed, self._corrupt_fn(generator),
+                self._penalty_fn(generator))
 
     def _restore_net(self):
         """Rebuild the skorch net of an unpickled estimator.
@@ -349,6 +401,7 @@ class BaseTorchMLP(DeviceModuleMixin, SkorchRoutingMixin, BaseEstimator):
         """More epochs on new data with the same net and optimiser state."""
         if not hasattr(self, "_net"):
             self._restore_net()
+        self._check_callback_names(self._net)
         done = self.n_iter_
         self._run_epochs(to_tensor(X, self.device_),
                          None if y is None else to_tensor(y, self.device_),
@@ -383,8 +436,9 @@ class BaseTorchMLP(DeviceModuleMixin, SkorchRoutingMixin, BaseEstimator):
         if self.n_iter_ < expected_epochs:
             warn_at_caller(
                 f"Training was interrupted after {self.n_iter_} of "
-                f"{expected_epochs} epochs; the estimator keeps the weights "
-                "of the last finished epoch.", UserWarning)
+                f"{expected_epochs} epochs (by a KeyboardInterrupt, or by "
+                "a callback such as EarlyStopping); the estimator keeps the "
+                "weights of the last finished epoch.", UserWarning)
         else:
             self._warn_if_loss_rose()
 
@@ -441,20 +495,23 @@ class BaseTorchMLP(DeviceModuleMixin, SkorchRoutingMixin, BaseEstimator):
 
         skorch ignores them silently; a misspelt name would then change
         nothing without a word. Refuse too a callback that monitors a
-        validation score, which these nets never record.
+        validation score where the net has no validation split.
         """
         names = {name for name, _ in net.callbacks_}
+        validating = net.train_split is not None
         for name, callback in net.callbacks_:
             # skorch's EarlyStopping and Checkpoint monitor validation
             # scores by default, which a net without a validation split
             # never records: skorch would fail with a bare KeyError.
             monitor = getattr(callback, "monitor", None)
-            if isinstance(monitor, str) and monitor.startswith("valid_"):
+            if not validating and isinstance(monitor, str) and \
+                    monitor.startswith("valid_"):
                 raise ValueError(
                     f"Callback {name!r} monitors {monitor!r}, a validation "
-                    "score, but the networks train without a validation "
-                    "split and record 'train_loss' only. Monitor it "
-                    "instead: EarlyStopping(monitor='train_loss'), "
+                    "score, which only fit with validation_fraction "
+                    "records (partial_fit trains without validation). "
+                    "Pass validation_fraction, or monitor the training "
+                    "loss: EarlyStopping(monitor='train_loss'), "
                     "Checkpoint(monitor='train_loss_best') or "
                     "Checkpoint(monitor=None).")
         for key in self._routed_params():
@@ -467,7 +524,7 @@ class BaseTorchMLP(DeviceModuleMixin, SkorchRoutingMixin, BaseEstimator):
                     f"{name!r}, which is not among this net's callbacks "
                     f"{sorted(names)}.")
 
-    def _skorch_arguments(self, optimizer, device):
+    def _skorch_arguments(self, optimizer, device, validating=False):
         """skorch's routed arguments: these defaults, then the user's."""
         defaults = {"optimizer__weight_decay": self.weight_decay}
         routed = self._routed_params()
@@ -482,7 +539,8 @@ class BaseTorchMLP(DeviceModuleMixin, SkorchRoutingMixin, BaseEstimator):
             defaults["callbacks__print_log"] = None
         elif routed.get("callbacks__print_log", "kept") is not None:
             defaults["callbacks__print_log__keys_ignored"] = [RNG_STATE_KEY]
-        if not any(key.startswith("callbacks__valid_loss") for key in routed):
+        if not validating and not any(
+                key.startswith("callbacks__valid_loss") for key in routed):
             # The nets train without a validation split, so skorch's
             # valid_loss scoring never has a score to record; looking for
             # one in the history at every epoch costs 1 to 6% of a small

@@ -94,17 +94,23 @@ class _TrainingNet(NeuralNet):
     ``torch.autocast``; ``"float16"`` also scales the loss with a
     ``GradScaler``. ``noise_generator`` drives all training noise: it is
     passed to the module's ``forward`` as ``generator`` when it takes one.
+
+    With a validation split, ``valid_noise`` is ``(generator, seed,
+    corrupt_fn, penalty_fn)`` for the held-out rows: their loss is the
+    training objective (corruption, training-mode noise, penalty), with
+    ``generator`` re-seeded at every epoch so that epochs compare.
     """
 
     def __init__(self, *args, corrupt_fn=None, penalty_fn=None,
                  precision="float32", noise_generator=None,
-                 epoch_generators=(), **kwargs):
+                 epoch_generators=(), valid_noise=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.noise_generator = noise_generator
         self.corrupt_fn = corrupt_fn
         self.penalty_fn = penalty_fn
         self.precision = precision
         self.epoch_generators = epoch_generators
+        self.valid_noise = valid_noise
         self.grad_scaler_ = None
 
     def get_default_callbacks(self):
@@ -135,6 +141,9 @@ class _TrainingNet(NeuralNet):
 
     def on_epoch_begin(self, net, **kwargs):
         super().on_epoch_begin(net, **kwargs)
+        if self.valid_noise is not None:
+            generator, seed = self.valid_noise[:2]
+            generator.manual_seed(seed)
         if len(self.history) < 2:
             return
         states = self.history[-2].get(RNG_STATE_KEY)
@@ -167,17 +176,35 @@ class _TrainingNet(NeuralNet):
                 torch.device(self.device).type)
         return self
 
-    def train_step_single(self, batch, **fit_params):
-        self._set_training(True)
+    def _objective(self, batch, fit_params, generator, corrupt_fn,
+                   penalty_fn):
+        """The training loss of a batch, its noise drawn from ``generator``."""
         Xi, yi = unpack_data(batch)
-        X_in = Xi if self.corrupt_fn is None else self.corrupt_fn(Xi)
+        X_in = Xi if corrupt_fn is None else corrupt_fn(Xi)
         if self.forward_takes_generator_:
-            fit_params = {**fit_params, "generator": self.noise_generator}
+            fit_params = {**fit_params, "generator": generator}
         with autocast(self.device, self.precision):
             y_pred = self.infer(X_in, **fit_params)
             loss = self.get_loss(y_pred, yi, X=Xi, training=True)
-            if self.penalty_fn is not None:
-                loss = loss + self.penalty_fn(self.module_, Xi)
+            if penalty_fn is not None:
+                loss = loss + penalty_fn(self.module_, Xi)
+        return y_pred, loss
+
+    def validation_step(self, batch, **fit_params):
+        # The module stays in training mode: a VAE's latent draws and the
+        # multi-scale denoiser's noise levels are part of the objective.
+        self._set_training(True)
+        generator, _, corrupt_fn, penalty_fn = self.valid_noise
+        with torch.no_grad():
+            y_pred, loss = self._objective(batch, fit_params, generator,
+                                           corrupt_fn, penalty_fn)
+        return {"loss": loss, "y_pred": y_pred}
+
+    def train_step_single(self, batch, **fit_params):
+        self._set_training(True)
+        y_pred, loss = self._objective(batch, fit_params,
+                                       self.noise_generator, self.corrupt_fn,
+                                       self.penalty_fn)
         if self.grad_scaler_ is None:
             loss.backward()
         else:

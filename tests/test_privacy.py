@@ -98,6 +98,20 @@ def test_fitted_estimators_hold_no_training_row_in_memory(est):
     assert _rows_reachable_from(fitted, X) == []
 
 
+@pytest.mark.parametrize("est", [
+    e for e in all_estimators() if "validation_fraction" in e.get_params()],
+    ids=lambda e: type(e).__name__)
+def test_held_out_validation_rows_are_not_kept(est):
+    # The rows that fit holds out to score its epochs are dropped with
+    # the training rows: from the pickle and from the live net.
+    X, y = _marked_data()
+    fitted = _fit(est.set_params(validation_fraction=0.5), X.copy(),
+                  y.copy())
+    assert "valid_loss" in fitted.history_[-1]
+    assert _rows_reachable_from(fitted, X) == []
+    assert _rows_in(pickle.dumps(fitted), X) == []
+
+
 def test_the_search_for_rows_finds_a_kept_row():
     # The check above can fail: init="data" keeps rows, and it finds them.
     X, y = _marked_data()

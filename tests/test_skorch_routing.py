@@ -161,6 +161,97 @@ def test_callbacks_that_monitor_validation_scores_are_refused(
     assert len(est.loss_curve_) == 3
 
 
+def _batch_rows(row, prefix):
+    return sum(b[f"{prefix}_batch_size"] for b in row["batches"]
+               if f"{prefix}_batch_size" in b)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_validation_fraction_scores_held_out_rows(cls, data):
+    X, _ = data
+    est = _fit(cls(hidden_layer_sizes=(8,), max_epochs=4, batch_size=16,
+                   device="cpu", random_state=0, validation_fraction=0.25),
+               data)
+    # 16 of the 64 rows are held out: trained on 48, scored on 16, at
+    # every epoch.
+    for row in est.history_:
+        assert _batch_rows(row, "train") == 48
+        assert _batch_rows(row, "valid") == 16
+        assert np.isfinite(row["valid_loss"])
+    # Seeded: the same split, noise and scores again.
+    again = _fit(clone(est), data)
+    assert again.history_[:, "valid_loss"] == est.history_[:, "valid_loss"]
+    assert again.loss_curve_ == est.loss_curve_
+    # Without it, every row trains and nothing is scored.
+    plain = _fit(clone(est).set_params(validation_fraction=None), data)
+    assert _batch_rows(plain.history_[0], "train") == 64
+    assert "valid_loss" not in plain.history_[0]
+
+
+def test_validation_loss_is_the_training_objective_on_held_out_rows(data):
+    # A lossy autoencoder draws no noise: the last epoch's validation loss
+    # is the reconstruction loss of the held-out rows under the weights
+    # of the last update, and none of those rows was trained on.
+    from sklearn_reinject.utils._random import draw_seeds
+
+    X, _ = data
+    est = LossyAutoencoder(hidden_layer_sizes=(8,), max_epochs=3,
+                           batch_size=16, device="cpu", random_state=0,
+                           validation_fraction=0.25).fit(X)
+    seed = draw_seeds(0, 4)[3]
+    X_train, _, (held_out, _) = est._hold_out(X, None, seed, "cpu")
+    assert len(held_out.X) == 16 and len(X_train) == 48
+    assert not set(map(tuple, held_out.X.numpy())) & set(map(tuple, X_train))
+    with torch.no_grad():
+        loss = est._make_criterion()(est.module_(held_out.X), held_out.X)
+    assert est.history_[-1]["valid_loss"] == pytest.approx(float(loss),
+                                                           rel=1e-5)
+
+
+def test_early_stopping_and_checkpoint_on_the_validation_loss(data,
+                                                              tmp_path):
+    # skorch's defaults monitor valid_loss and valid_loss_best: with
+    # validation_fraction they work as in skorch.
+    est = LossyAutoencoder(
+        hidden_layer_sizes=(4,), max_epochs=30, device="cpu", lr=1e-4,
+        validation_fraction=0.2, random_state=0,
+        callbacks=[("stop", EarlyStopping(patience=2, threshold=10.0)),
+                   ("checkpoint", Checkpoint(dirname=str(tmp_path)))])
+    with pytest.warns(UserWarning, match="interrupted"):
+        _fit(est, data)
+    assert est.n_iter_ == 3
+    assert (tmp_path / "params.pt").exists()
+
+
+def test_partial_fit_trains_on_every_row_and_refuses_validation_monitors(
+        data):
+    # As MLPClassifier ignores early_stopping in partial_fit.
+    est = LossyAutoencoder(hidden_layer_sizes=(4,), device="cpu",
+                           validation_fraction=0.25)
+    _fit(est, data)
+    est.partial_fit(data[0])
+    assert _batch_rows(est.history_[-1], "train") == 64
+    assert "valid_loss" not in est.history_[-1]
+    assert est._net.train_split is None
+    stopping = clone(est).set_params(callbacks=[EarlyStopping()])
+    with pytest.raises(ValueError, match="only fit with validation_fraction"):
+        stopping.partial_fit(data[0])
+
+
+@pytest.mark.parametrize("fraction", [0.0, 1.0, -0.5, "0.2"])
+def test_validation_fraction_is_validated(fraction, data):
+    with pytest.raises(InvalidParameterError, match="validation_fraction"):
+        _fit(LossyAutoencoder(validation_fraction=fraction, max_epochs=1),
+             data)
+
+
+def test_validation_fraction_that_leaves_no_training_row(data):
+    X, _ = data
+    with pytest.raises(ValueError, match="holds out 2, which leaves no row"):
+        LossyAutoencoder(validation_fraction=0.9, max_epochs=1,
+                         device="cpu").fit(X[:2])
+
+
 @pytest.mark.parametrize("optimizer, fused", [
     ("adam", True), ("adamw", True), ("sgd", True), (torch.optim.Adagrad, True),
     # RMSprop has no fused kernel.

@@ -73,6 +73,15 @@ class ContractiveAutoencoder(BaseAutoencoder):
         L2 penalty passed to the optimiser.
     callbacks : list of skorch callbacks, default=None
         Extra skorch callbacks.
+    validation_fraction : float or None, default=None
+        Share of the rows that :meth:`fit` holds out (at random, seeded by
+        ``random_state``) to score every epoch: skorch's ``valid_loss`` in
+        ``history_``, the training objective on those rows with their
+        noise redrawn the same at every epoch, which callbacks such as
+        ``EarlyStopping()`` and ``Checkpoint()`` monitor. The held-out rows
+        are not trained on and not kept. ``None`` trains on every row.
+        :meth:`partial_fit` ignores it, as scikit-learn's
+        ``MLPClassifier`` ignores ``early_stopping`` there.
     device : {"auto", "cpu", "cuda"} or str, default="auto"
         Where to train and run; resolved in :meth:`fit`.
     precision : {"float32", "bfloat16", "float16"}, default="float32"
@@ -157,7 +166,8 @@ class ContractiveAutoencoder(BaseAutoencoder):
                  output_activation="auto", loss="mse", contraction=0.01,
                  jacobian="auto", n_projections=1, max_epochs="auto",
                  batch_size=128, lr=1e-3, optimizer="adam", weight_decay=0.0,
-                 callbacks=None, device="auto",
+                 callbacks=None,
+                 validation_fraction=None, device="auto",
                  precision="float32", random_state=None, verbose=0,
                  **kwargs):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -173,6 +183,7 @@ class ContractiveAutoencoder(BaseAutoencoder):
         self.optimizer = optimizer
         self.weight_decay = weight_decay
         self.callbacks = callbacks
+        self.validation_fraction = validation_fraction
         self.device = device
         self.precision = precision
         self.random_state = random_state

@@ -54,6 +54,15 @@ torch.optim.Optimizer subclass, default="adam"
     callbacks : list of skorch callbacks, default=None
         Extra skorch callbacks (for example ``EarlyStopping`` on
         ``train_loss``), added to skorch's defaults.
+    validation_fraction : float or None, default=None
+        Share of the rows that :meth:`fit` holds out (at random, seeded by
+        ``random_state``) to score every epoch: skorch's ``valid_loss`` in
+        ``history_``, the training objective on those rows with their
+        noise redrawn the same at every epoch, which callbacks such as
+        ``EarlyStopping()`` and ``Checkpoint()`` monitor. The held-out rows
+        are not trained on and not kept. ``None`` trains on every row.
+        :meth:`partial_fit` ignores it, as scikit-learn's
+        ``MLPClassifier`` ignores ``early_stopping`` there.
     device : {"auto", "cpu", "cuda"} or str, default="auto"
         Where to train and run. ``"auto"`` picks CUDA when available. Resolved
         in :meth:`fit`.
@@ -137,7 +146,8 @@ torch.optim.Optimizer subclass, default="adam"
     def __init__(self, *, hidden_layer_sizes=(128, 32), activation="relu",
                  output_activation="auto", loss="mse", max_epochs="auto",
                  batch_size=128, lr=1e-3, optimizer="adam", weight_decay=0.0,
-                 callbacks=None, device="auto",
+                 callbacks=None,
+                 validation_fraction=None, device="auto",
                  precision="float32", random_state=None, verbose=0,
                  **kwargs):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -150,6 +160,7 @@ torch.optim.Optimizer subclass, default="adam"
         self.optimizer = optimizer
         self.weight_decay = weight_decay
         self.callbacks = callbacks
+        self.validation_fraction = validation_fraction
         self.device = device
         self.precision = precision
         self.random_state = random_state

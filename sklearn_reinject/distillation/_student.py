@@ -59,6 +59,15 @@ class SoftTargetClassifier(ClassifierMixin, BaseTorchMLP):
         L2 penalty passed to the optimiser.
     callbacks : list of skorch callbacks, default=None
         Extra skorch callbacks.
+    validation_fraction : float or None, default=None
+        Share of the rows that :meth:`fit` holds out (at random, seeded by
+        ``random_state``) to score every epoch: skorch's ``valid_loss`` in
+        ``history_``, the training objective on those rows with their
+        noise redrawn the same at every epoch, which callbacks such as
+        ``EarlyStopping()`` and ``Checkpoint()`` monitor. The held-out rows
+        are not trained on and not kept. ``None`` trains on every row.
+        :meth:`partial_fit` ignores it, as scikit-learn's
+        ``MLPClassifier`` ignores ``early_stopping`` there.
     device : {"auto", "cpu", "cuda"} or str, default="auto"
         Where to train and predict; resolved in :meth:`fit`.
     precision : {"float32", "bfloat16", "float16"}, default="float32"
@@ -136,6 +145,7 @@ class SoftTargetClassifier(ClassifierMixin, BaseTorchMLP):
     def __init__(self, *, hidden_layer_sizes=(100,), activation="relu",
                  temperature=1.0, max_epochs="auto", batch_size=128, lr=1e-3,
                  optimizer="adam", weight_decay=0.0, callbacks=None,
+                 validation_fraction=None,
                  device="auto", precision="float32", random_state=None,
                  verbose=0,
                  **kwargs):
@@ -148,6 +158,7 @@ class SoftTargetClassifier(ClassifierMixin, BaseTorchMLP):
         self.optimizer = optimizer
         self.weight_decay = weight_decay
         self.callbacks = callbacks
+        self.validation_fraction = validation_fraction
         self.device = device
         self.precision = precision
         self.random_state = random_state

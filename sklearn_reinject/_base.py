@@ -434,13 +434,27 @@ class BaseTorchMLP(DeviceModuleMixin, SkorchRoutingMixin, BaseEstimator):
                 "(interrupted); the estimator is not fitted.")
         self._raise_if_diverged(X)
         if self.n_iter_ < expected_epochs:
+            if self._stopped_early():
+                return
             warn_at_caller(
                 f"Training was interrupted after {self.n_iter_} of "
-                f"{expected_epochs} epochs (by a KeyboardInterrupt, or by "
-                "a callback such as EarlyStopping); the estimator keeps the "
-                "weights of the last finished epoch.", UserWarning)
+                f"{expected_epochs} epochs; the estimator keeps the weights "
+                "of the last finished epoch.", UserWarning)
         else:
             self._warn_if_loss_rose()
+
+    def _stopped_early(self):
+        """Whether one of skorch's ``EarlyStopping`` callbacks ended training.
+
+        Stopping early is what the user asked for, as with scikit-learn's
+        ``early_stopping``: no warning. Any other interruption (a
+        ``KeyboardInterrupt``) warns.
+        """
+        from skorch.callbacks import EarlyStopping
+
+        return any(isinstance(callback, EarlyStopping)
+                   and callback.misses_ >= callback.patience
+                   for _, callback in self._net.callbacks_)
 
     def _raise_if_diverged(self, X, first_epoch=0):
         """Refuse a non-finite loss from ``first_epoch`` on, on data ``X``."""

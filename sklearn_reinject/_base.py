@@ -78,17 +78,32 @@ class SkorchRoutingMixin:
     """
 
     def _set_routed(self, kwargs):
-        """Keep ``__init__``'s keyword arguments (``_check_routed`` checks)."""
-        vars(self).update(kwargs)
-        other = tuple(k for k in kwargs if not k.startswith(ROUTED_PREFIXES))
-        if other:
-            self._unrouted_kwargs = other
+        """Keep ``__init__``'s keyword arguments (``_check_routed`` checks).
+
+        They live in one private dict, not as attributes, so that an
+        estimator built with them still sets no public attribute in
+        ``__init__`` other than its declared parameters (scikit-learn's
+        ``check_no_attributes_set_in_init``); reading
+        ``est.optimizer__momentum`` still works (``__getattr__``).
+        """
+        self._routed_kwargs = dict(kwargs)
+
+    def __getattr__(self, name):
+        # Only reached when normal lookup fails: the routed parameters.
+        routed = self.__dict__.get("_routed_kwargs", {})
+        if name in routed:
+            return routed[name]
+        raise AttributeError(
+            f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def _routed_params(self):
         """The routed parameters, and any other keyword of ``__init__``."""
-        other = getattr(self, "_unrouted_kwargs", ())
-        return {key: value for key, value in vars(self).items()
-                if key.startswith(ROUTED_PREFIXES) or key in other}
+        return dict(self.__dict__.get("_routed_kwargs", {}))
+
+    def _unrouted_kwargs(self):
+        """Keywords of ``__init__`` that are neither declared nor routed."""
+        return tuple(key for key in self._routed_params()
+                     if not key.startswith(ROUTED_PREFIXES))
 
     def get_params(self, deep=True):
         """Get parameters for this estimator, skorch's routed ones included.
@@ -119,10 +134,12 @@ class SkorchRoutingMixin:
         self : estimator instance
             Estimator instance.
         """
-        other = getattr(self, "_unrouted_kwargs", ())
+        # A new dict: a shallow copy of this estimator keeps its own.
+        routed = self._routed_params()
         for key in [k for k in params
-                    if k.startswith(ROUTED_PREFIXES) or k in other]:
-            setattr(self, key, params.pop(key))
+                    if k.startswith(ROUTED_PREFIXES) or k in routed]:
+            routed[key] = params.pop(key)
+        self._routed_kwargs = routed
         return super().set_params(**params)
 
     def _check_routed(self, optimizer):
@@ -130,7 +147,7 @@ class SkorchRoutingMixin:
 
         And any keyword of ``__init__`` that is neither declared nor routed.
         """
-        other = getattr(self, "_unrouted_kwargs", ())
+        other = self._unrouted_kwargs()
         if other:
             hints = [f"{key!r} (did you mean {close[0]!r}?)" if close
                      else repr(key) for key in other

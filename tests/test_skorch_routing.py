@@ -2,6 +2,7 @@
 
 import pickle
 import warnings
+from copy import copy as shallow_copy
 
 import numpy as np
 import pytest
@@ -68,6 +69,25 @@ def test_the_constructor_takes_routed_arguments(cls, data):
     copy = clone(est)
     assert copy.get_params()["optimizer__momentum"] == 0.9
     assert copy.callbacks__train_loss__lower_is_better is True
+
+
+@pytest.mark.parametrize("how", ["constructor", "set_params"])
+def test_routed_parameters_pass_the_init_attribute_check(how):
+    # scikit-learn's check that __init__ sets no public attribute other
+    # than its declared parameters, on an estimator with routed ones.
+    from sklearn.utils.estimator_checks import check_no_attributes_set_in_init
+
+    routed = dict(optimizer__momentum=0.9, callbacks__print_log=None)
+    est = (LossyAutoencoder(optimizer="sgd", **routed) if how ==
+           "constructor" else LossyAutoencoder(optimizer="sgd").set_params(
+               **routed))
+    check_no_attributes_set_in_init("LossyAutoencoder", est)
+    assert est.optimizer__momentum == 0.9
+    with pytest.raises(AttributeError, match="optimizer__nesterov"):
+        est.optimizer__nesterov
+    # A shallow copy's parameters are its own.
+    other = shallow_copy(est).set_params(optimizer__momentum=0.5)
+    assert (est.optimizer__momentum, other.optimizer__momentum) == (0.9, 0.5)
 
 
 @pytest.mark.parametrize("cls", ESTIMATORS)

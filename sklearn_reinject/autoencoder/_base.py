@@ -15,7 +15,7 @@ from ..nn import batch_jacobian, reconstruction_loss
 from ..utils._batching import batched_apply, to_tensor
 from ..utils._compat import StrOptions, _fit_context, _get_output_config
 from ..utils._constants import BLOCK_ROWS, DEFAULT_LAM
-from ..utils._validation import record_data_summary
+from ..utils._validation import data_summary, record_data_summary
 
 
 def sample_by_reinjection(autoencoder, n_samples, random_state, **params):
@@ -191,25 +191,30 @@ class BaseAutoencoder(ReconstructTensorMixin, ClassNamePrefixFeaturesOutMixin,
         The same updates as ``epochs`` calls of :meth:`partial_fit` on a
         fitted autoencoder, without validating ``X`` at each.
         """
-        if self.loss_ == "bce" and (X.min() < 0 or X.max() > 1):
+        # One pass of summaries serves the range check and the merge.
+        summary = data_summary(X)
+        low, high = float(summary[0].min()), float(summary[1].max())
+        if self.loss_ == "bce" and (low < 0 or high > 1):
             raise ValueError(
                 f"This autoencoder was trained with loss='bce' (loss="
                 f"{self.loss!r}), which needs X in [0, 1]. Got X with values "
-                f"in [{float(X.min()):g}, {float(X.max()):g}].")
-        self._merge_data_summary(X)
+                f"in [{low:g}, {high:g}].")
+        self._merge_data_summary(len(X), *summary)
         return self._continue(X, None, epochs=epochs)
 
-    def _merge_data_summary(self, X):
-        """Extend the summaries of :func:`record_data_summary` to ``X``."""
-        n_old, n_new = self.n_samples_seen_, len(X)
+    def _merge_data_summary(self, n_new, min_new, max_new, mean_new,
+                            var_new):
+        """Extend the summaries of :func:`record_data_summary` to a chunk.
+
+        The chunk's own summaries (:func:`data_summary`) and row count.
+        """
+        n_old = self.n_samples_seen_
         n = n_old + n_new
-        mean_new = X.mean(axis=0, dtype=np.float64)
-        var_new = X.var(axis=0, dtype=np.float64)
         delta = mean_new - self._feature_mean
         var = ((n_old * self._feature_std ** 2 + n_new * var_new) / n
                + n_old * n_new * delta ** 2 / n ** 2)
-        self.data_min_ = np.minimum(self.data_min_, X.min(axis=0))
-        self.data_max_ = np.maximum(self.data_max_, X.max(axis=0))
+        self.data_min_ = np.minimum(self.data_min_, min_new)
+        self.data_max_ = np.maximum(self.data_max_, max_new)
         self._feature_mean = self._feature_mean + delta * n_new / n
         self._feature_std = np.sqrt(var)
         self.n_samples_seen_ = n

@@ -29,9 +29,13 @@ def record_data_summary(estimator, X):
         Each feature's variance (float64), for callers that need it too;
         ``_feature_std`` is its square root, as ``X.std`` computes it.
     """
-    estimator.data_min_ = X.min(axis=0)
-    estimator.data_max_ = X.max(axis=0)
-    estimator._feature_mean = X.mean(axis=0, dtype=np.float64)
-    variances = X.var(axis=0, dtype=np.float64)
+    (estimator.data_min_, estimator.data_max_, estimator._feature_mean,
+     variances) = data_summary(X)
     estimator._feature_std = np.sqrt(variances)
     return variances
+
+
+def data_summary(X):
+    """Each feature's minimum, maximum, mean and variance (float64) in ``X``."""
+    return (X.min(axis=0), X.max(axis=0), X.mean(axis=0, dtype=np.float64),
+            X.var(axis=0, dtype=np.float64))

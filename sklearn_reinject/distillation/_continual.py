@@ -473,16 +473,15 @@ class PseudoRehearsalClassifier(InnerClassifierMixin, MetaEstimatorMixin,
         that the fitted memory of the last task stays as it was until this
         one is done.
         """
-        if isinstance(old, BaseAutoencoder):
-            ae = copy.deepcopy(old)
-            return ae._partial_fit_epochs(
-                X_mix, ae._resolve_max_epochs(len(X_mix)))
-        ae = copy.deepcopy(old.autoencoder_)
-        # The rows the sampler's own fit would hold out for lam="auto".
-        X_train, X_cal = ((X_mix, X_mix) if new.lam != "auto" else
+        bare = isinstance(old, BaseAutoencoder)
+        ae = copy.deepcopy(old if bare else old.autoencoder_)
+        # A sampler with lam="auto" calibrates on the rows its own fit
+        # would hold out; the autoencoder trains on the others.
+        X_train, X_cal = ((X_mix, X_mix) if bare or new.lam != "auto" else
                           calibration_split(X_mix, False, new.random_state))
         ae._partial_fit_epochs(X_train, ae._resolve_max_epochs(len(X_train)))
-        return new.set_params(autoencoder=FrozenEstimator(ae)).fit(X_cal)
+        return ae if bare else new.set_params(
+            autoencoder=FrozenEstimator(ae)).fit(X_cal)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -182,8 +182,14 @@ def test_fit_resample_on_the_device(device):
     assert np.isfinite(X_res).all() and X_res.shape[1] == 6
 
 
-@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("device", DEVICES[1:])
 def test_metrics_give_the_same_numbers_on_every_device(device):
+    """The metrics on a device against the same metrics on the CPU.
+
+    CUDA only: on the CPU both sides are the same computation. Not yet
+    run on a GPU; the margins allow float32 sums taken in another order
+    and have not been measured there.
+    """
     rng = np.random.RandomState(0)
     A = rng.randn(300, 5).astype(np.float32)
     B = (rng.randn(200, 5) + 0.3).astype(np.float32)

@@ -227,6 +227,7 @@ def test_validation_loss_is_the_training_objective_on_held_out_rows(data):
     assert not set(map(tuple, held_out.X.numpy())) & set(map(tuple, X_train))
     with torch.no_grad():
         loss = est._make_criterion()(est.module_(held_out.X), held_out.X)
+    # Measured: equal to the last bit over random_state 0-4 (one batch).
     assert est.history_[-1]["valid_loss"] == pytest.approx(float(loss),
                                                            rel=1e-5)
 
